@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmio top-level Makefile.
+#
+#   make [KDIR=/path/to/kernel/build]   build dmio.ko (+ Module.symvers) here
+#   make tests                          build the in-kernel test modules too
+#   make check                          the kernel-matrix tests (needs root)
+#   make demo                           the demo in a real kernel (needs root)
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+DMIO_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' $(CURDIR)/dkms.conf)
+DMIO_BUILD := $(CURDIR)/.build
+KBUILD_ARGS := DMIO_BUILD=$(DMIO_BUILD) DMIO_VERSION=$(DMIO_VERSION) \
+	$(if $(KERNELRELEASE),KERNELRELEASE=$(KERNELRELEASE))
+SELFTEST := $(CURDIR)/tests/selftest
+
+.PHONY: all modules tests probe check demo clean help kdir-check
+
+all: modules
+
+kdir-check:
+	@test -d "$(KDIR)" || { echo "dmio: no kernel headers at $(KDIR): build with 'make KDIR=/path/to/kernel/build', or run 'make check' to build and test in Debian kernels under QEMU"; exit 1; }
+
+probe: kdir-check
+	@$(CURDIR)/compat/probe.sh "$(KDIR)" "$(DMIO_BUILD)"
+
+modules: probe
+	$(MAKE) -C "$(KDIR)" M=$(CURDIR) $(KBUILD_ARGS) modules
+
+tests: modules
+	$(MAKE) -C "$(KDIR)" M=$(SELFTEST) $(KBUILD_ARGS) DMIO_TOP=$(CURDIR) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+
+check:
+	tests/harness/check.sh
+
+demo:
+	tests/harness/demo.sh
+
+clean:
+	rm -rf $(DMIO_BUILD)
+	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(CURDIR) $(KBUILD_ARGS) clean
+	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(SELFTEST) $(KBUILD_ARGS) clean
+	rm -f Module.symvers modules.order

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmio - the device-mapper dm-io services behind one stable API.
+ *
+ * The native interface. Every symbol is exported GPL from dmio.ko; the
+ * definitions below are the same on every supported kernel.
+ */
+#ifndef _DMIO_DMIO_H
+#define _DMIO_DMIO_H
+
+#include <linux/types.h>
+#include <linux/blk_types.h>
+
+struct block_device;
+struct bio;
+struct bio_vec;
+struct page;
+struct dmio_client;
+
+/**
+ * struct dmio_region - a run of sectors on one block device
+ * @bdev: the device
+ * @sector: first sector, in 512-byte units
+ * @count: number of 512-byte sectors; a region with count 0 is skipped
+ *	(unless the request carries a flush, which then goes to its device)
+ */
+struct dmio_region {
+	struct block_device *bdev;
+	sector_t sector;
+	sector_t count;
+};
+
+/**
+ * struct dmio_page_list - a singly linked list of pages
+ * @next: next element, NULL at the end
+ * @page: the page
+ */
+struct dmio_page_list {
+	struct dmio_page_list *next;
+	struct page *page;
+};
+
+/**
+ * enum dmio_mem_type - where the data of a request lives
+ * @DMIO_MEM_PAGE_LIST: a &struct dmio_page_list; @offset is into the first page
+ * @DMIO_MEM_BVEC: an array of &struct bio_vec, long enough for the region;
+ *	@offset is a byte offset into the data the array describes
+ * @DMIO_MEM_BIO: the data of a &struct bio at its current iterator
+ * @DMIO_MEM_VMALLOC: a vmalloc()ed buffer
+ * @DMIO_MEM_KERNEL: kernel memory in the linear map (kmalloc(), page_address())
+ * @DMIO_MEM_NONE: no data (flush, discard and write-zeroes requests)
+ */
+enum dmio_mem_type {
+	DMIO_MEM_PAGE_LIST,
+	DMIO_MEM_BVEC,
+	DMIO_MEM_BIO,
+	DMIO_MEM_VMALLOC,
+	DMIO_MEM_KERNEL,
+	DMIO_MEM_NONE,
+};
+
+/**
+ * struct dmio_memory - the caller's data buffer
+ * @type: which member of @ptr is valid
+ * @offset: byte offset into the memory (see &enum dmio_mem_type)
+ * @ptr: the memory itself
+ * @ptr.pl: page list
+ * @ptr.bvec: bio_vec array
+ * @ptr.bio: bio
+ * @ptr.vaddr: vmalloc()ed or kernel-memory buffer
+ */
+struct dmio_memory {
+	enum dmio_mem_type type;
+	unsigned int offset;
+	union {
+		struct dmio_page_list *pl;
+		struct bio_vec *bvec;
+		struct bio *bio;
+		void *vaddr;
+	} ptr;
+};
+
+/**
+ * enum dmio_op - what a request does to each region
+ * @DMIO_OP_READ: read one region into the memory
+ * @DMIO_OP_WRITE: write the memory to every region
+ * @DMIO_OP_FLUSH: flush the volatile cache of each region's device
+ * @DMIO_OP_DISCARD: discard every region
+ * @DMIO_OP_WRITE_ZEROES: write zeroes to every region
+ */
+enum dmio_op {
+	DMIO_OP_READ,
+	DMIO_OP_WRITE,
+	DMIO_OP_FLUSH,
+	DMIO_OP_DISCARD,
+	DMIO_OP_WRITE_ZEROES,
+};
+
+/* Request flags (&struct dmio_request.flags). */
+#define DMIO_F_FUA		(1U << 0)	/* data reaches stable media */
+#define DMIO_F_PREFLUSH		(1U << 1)	/* flush the cache first */
+#define DMIO_F_SYNC		(1U << 2)	/* a waiter is blocked on it */
+#define DMIO_F_NOUNMAP		(1U << 3)	/* write-zeroes: keep allocated */
+
+/**
+ * typedef dmio_notify_fn - completion callback of an asynchronous request
+ * @error_bits: bit i set when region i failed; a bitmap of
+ *	BITS_TO_LONGS(num_regions) longs, valid only during the call
+ * @unsup_bits: bit i set when region i's device does not support the
+ *	operation (such a region has no bit in @error_bits)
+ * @context: the request's @context
+ *
+ * Called exactly once per accepted request, in process context (a
+ * workqueue), so the callback may sleep and submit more I/O.
+ */
+typedef void (*dmio_notify_fn)(const unsigned long *error_bits,
+			       const unsigned long *unsup_bits, void *context);
+
+/**
+ * struct dmio_request - one I/O request
+ * @op: an &enum dmio_op
+ * @flags: DMIO_F_* flags
+ * @ioprio: I/O priority for the bios (0: the submitter's default)
+ * @mem: the data
+ * @notify: completion callback; required by dmio_async()
+ * @context: passed to @notify
+ * @client: the client whose reserves the request uses
+ */
+struct dmio_request {
+	enum dmio_op op;
+	unsigned int flags;
+	unsigned short ioprio;
+	struct dmio_memory mem;
+	dmio_notify_fn notify;
+	void *context;
+	struct dmio_client *client;
+};
+
+/* Most regions one request may name (the error bitmaps grow with it). */
+#define DMIO_MAX_REGIONS	1024
+
+/**
+ * struct dmio_bdev - a block device opened by dmio_bdev_open()
+ * @bdev: the open device
+ * @ref: private: what the running kernel's open returned
+ * @mode: private: the open mode, on kernels whose release needs it
+ */
+struct dmio_bdev {
+	struct block_device *bdev;
+	void *ref;
+	unsigned int mode;
+};
+
+int dmio_bdev_open(const char *path, bool write, struct dmio_bdev *dev);
+void dmio_bdev_close(struct dmio_bdev *dev);
+
+struct dmio_client *dmio_client_create(unsigned int min_ios);
+void dmio_client_destroy(struct dmio_client *client);
+int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
+	      const struct dmio_region *where, unsigned long *error_bits,
+	      unsigned long *unsup_bits);
+int dmio_async(const struct dmio_request *req, unsigned int num_regions,
+	       const struct dmio_region *where);
+
+#endif /* _DMIO_DMIO_H */

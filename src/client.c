@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Clients own the memory reserves that guarantee forward progress: a
+ * mempool of request objects and a bioset, as the kernel's dm-io has.
+ */
+#include <linux/bio.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "dmio_internal.h"
+
+struct workqueue_struct *dmio_wq;
+
+/**
+ * dmio_client_create() - make a client with its own memory reserve
+ * @min_ios: requests (and bios) the reserve guarantees in flight;
+ *	0 picks the default of 16, as dm-io
+ *
+ * Context: process context; may sleep.
+ * Return: the client, or an ERR_PTR() (-ENOMEM) on failure.
+ */
+struct dmio_client *dmio_client_create(unsigned int min_ios)
+{
+	struct dmio_client *client;
+	int err;
+
+	if (!min_ios)
+		min_ios = DMIO_DEFAULT_MIN_IOS;
+	client = kzalloc(sizeof(*client), GFP_KERNEL);
+	if (!client)
+		return ERR_PTR(-ENOMEM);
+	err = mempool_init_kmalloc_pool(&client->io_pool, min_ios,
+					sizeof(struct dmio_io));
+	if (err)
+		goto free_client;
+	err = mempool_init_kmalloc_pool(&client->bitmap_pool, 1,
+					2 * DMIO_BITMAP_LONGS * sizeof(long));
+	if (err)
+		goto exit_io_pool;
+	err = bioset_init(&client->bios, min_ios,
+			  offsetof(struct dmio_bio, bio), BIOSET_NEED_BVECS);
+	if (err)
+		goto exit_bitmap_pool;
+	atomic_set(&client->in_flight, 0);
+	return client;
+
+exit_bitmap_pool:
+	mempool_exit(&client->bitmap_pool);
+exit_io_pool:
+	mempool_exit(&client->io_pool);
+free_client:
+	kfree(client);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(dmio_client_create);
+
+/**
+ * dmio_client_destroy() - free a client and its reserve
+ * @client: the client, or NULL / an ERR_PTR() (ignored)
+ *
+ * Every request of the client must have completed. Destroying a client with
+ * requests in flight is a caller bug: it is reported once and the client is
+ * leaked rather than freed under the running I/O.
+ *
+ * Context: process context; may sleep.
+ */
+void dmio_client_destroy(struct dmio_client *client)
+{
+	if (IS_ERR_OR_NULL(client))
+		return;
+	if (WARN_ONCE(atomic_read(&client->in_flight),
+		      "dmio: client destroyed with %d requests in flight; leaking it\n",
+		      atomic_read(&client->in_flight)))
+		return;
+	bioset_exit(&client->bios);
+	mempool_exit(&client->bitmap_pool);
+	mempool_exit(&client->io_pool);
+	kfree(client);
+}
+EXPORT_SYMBOL_GPL(dmio_client_destroy);
+
+static int __init dmio_init(void)
+{
+	/*
+	 * Completions may submit more I/O: they need a rescuer under memory
+	 * pressure. Unbound, as 7.x wants every workqueue to say.
+	 */
+	dmio_wq = alloc_workqueue("dmio", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!dmio_wq)
+		return -ENOMEM;
+	pr_info("dmio: version %s loaded\n", DMIO_VERSION);
+	return 0;
+}
+
+static void __exit dmio_exit(void)
+{
+	destroy_workqueue(dmio_wq);
+}
+
+module_init(dmio_init);
+module_exit(dmio_exit);
+
+MODULE_DESCRIPTION("dm-io services behind one stable API on every kernel");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(DMIO_VERSION);

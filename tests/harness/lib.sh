@@ -1,0 +1,264 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the kernel-matrix harness: host tools, per-suite build
+# chroots, the suite's kernel image, the initramfs and the QEMU boot.
+# Sourced by the harness scripts; every function prints what it is doing.
+
+DMIO_TOP=${DMIO_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+DMIO_CACHE=${DMIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dmio}
+DMIO_MIRROR=${DMIO_MIRROR:-http://deb.debian.org/debian}
+DMIO_RESULTS=${DMIO_RESULTS:-$DMIO_TOP/results}
+# Packages every build chroot carries: the suite's own compiler and headers
+# (as DKMS would build there), kmod for modinfo, sparse for the lint gate.
+DMIO_CHROOT_PKGS=${DMIO_CHROOT_PKGS:-build-essential,linux-headers-amd64,kmod,sparse}
+# Refresh a chroot's package lists and headers when older than this (s).
+DMIO_REFRESH_AGE=${DMIO_REFRESH_AGE:-21600}
+
+say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+need_root() {
+	[ "$(id -u)" = 0 ] || die "the harness needs root (debootstrap, chroot, mounts); run it as root"
+}
+
+# Install the host tools the harness needs when they are missing.
+ensure_host_tools() {
+	local missing=() cmd pkg
+	for pair in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 \
+		    cpio:cpio xz:xz-utils zstd:zstd unshare:util-linux \
+		    dpkg-deb:dpkg; do
+		cmd=${pair%%:*}
+		pkg=${pair#*:}
+		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+	done
+	[ -x /bin/busybox ] && file_is_static /bin/busybox || missing+=(busybox-static)
+	[ ${#missing[@]} -eq 0 ] && return 0
+	need_root
+	say "installing host tools: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null || die "apt-get update failed"
+	apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+file_is_static() {
+	# A static busybox has no program interpreter.
+	! LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'interpreter'
+}
+
+# Split a comma-separated KERNELS list (default: every tier-1 suite).
+tier1_suites() {
+	local list=${KERNELS:-bullseye,bookworm,trixie,sid}
+	echo "${list//,/ }"
+}
+
+chroot_dir() { echo "$DMIO_CACHE/chroot/$1"; }
+
+# Run a command inside a suite's chroot with /proc mounted (objtool of new
+# kernels reads it) and, if CHROOT_BIND is set, that host folder on /mnt.
+# The private mount namespace drops the mounts on exit.
+in_chroot() {
+	local dir
+	dir=$(chroot_dir "$1")
+	shift
+	unshare --mount --propagation private -- sh -c '
+		dir=$1; shift
+		mount -t proc proc "$dir/proc" || exit 1
+		mount --bind /dev "$dir/dev" || exit 1
+		if [ -n "${CHROOT_BIND:-}" ]; then
+			mount --bind "$CHROOT_BIND" "$dir/mnt" || exit 1
+		fi
+		exec chroot "$dir" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+	' sh "$dir" "$@"
+}
+
+# Make (or refresh) the build chroot of a suite. Created atomically, so an
+# interrupted debootstrap never leaves a half chroot that looks usable.
+chroot_ensure() {
+	local suite=$1 dir tmp stamp now age
+	dir=$(chroot_dir "$suite")
+	if [ ! -x "$dir/usr/bin/gcc" ]; then
+		need_root
+		tmp="$dir.tmp.$$"
+		rm -rf "$tmp" "$dir"
+		mkdir -p "$(dirname "$dir")"
+		say "$suite: debootstrap (first run only, about a minute)"
+		debootstrap --variant=minbase --include="$DMIO_CHROOT_PKGS" \
+			"$suite" "$tmp" "$DMIO_MIRROR" >"$tmp.log" 2>&1 ||
+			{ tail -n 20 "$tmp.log" >&2; die "$suite: debootstrap failed"; }
+		mv "$tmp.log" "$tmp/debootstrap.log"
+		echo "deb $DMIO_MIRROR $suite main" >"$tmp/etc/apt/sources.list"
+		mv "$tmp" "$dir"
+		date +%s >"$dir/.dmio-refreshed"
+		return 0
+	fi
+	stamp=$(cat "$dir/.dmio-refreshed" 2>/dev/null || echo 0)
+	now=$(date +%s)
+	age=$((now - stamp))
+	if [ "$age" -ge "$DMIO_REFRESH_AGE" ]; then
+		say "$suite: refreshing the chroot's headers to the suite's current kernel"
+		in_chroot "$suite" sh -c "apt-get update -qq && apt-get install -y -qq \
+			$(echo "$DMIO_CHROOT_PKGS" | tr , ' ') >/dev/null" ||
+			die "$suite: chroot refresh failed"
+		date +%s >"$dir/.dmio-refreshed"
+	fi
+}
+
+# Install extra packages into a suite's chroot when missing.
+chroot_install() {
+	local suite=$1
+	shift
+	in_chroot "$suite" sh -c "dpkg -s $* >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq $* >/dev/null; }"
+}
+
+# The kernel ABI (e.g. 6.1.0-40-amd64) whose headers the chroot holds: the
+# newest installed headers, which is what linux-headers-amd64 points at.
+chroot_kernel_abi() {
+	local dir
+	dir=$(chroot_dir "$1")
+	ls -d "$dir"/usr/src/linux-headers-*-amd64 2>/dev/null |
+		sed 's|.*/linux-headers-||' | sort -V | tail -n 1
+}
+
+# Fetch and unpack the suite's linux-image for ABI into the cache; echo the
+# folder that holds boot/vmlinuz-ABI and lib/modules/ABI.
+kernel_fetch() {
+	local suite=$1 abi=$2 dest debs pkg deps
+	dest="$DMIO_CACHE/kernel/$abi"
+	if [ -f "$dest/.complete" ]; then
+		echo "$dest"
+		return 0
+	fi
+	say "$suite: downloading linux-image-$abi"
+	debs="$(chroot_dir "$suite")/tmp/dmio-kernel-debs"
+	rm -rf "$debs" "$dest"
+	mkdir -p "$debs" "$dest"
+	in_chroot "$suite" sh -c "cd /tmp/dmio-kernel-debs && apt-get -o APT::Sandbox::User=root download -qq linux-image-$abi 2>&1" >&2 ||
+		{ apt_refresh "$suite" && in_chroot "$suite" sh -c "cd /tmp/dmio-kernel-debs && apt-get -o APT::Sandbox::User=root download -qq linux-image-$abi"; } >&2 ||
+		die "$suite: cannot download linux-image-$abi"
+	# Newer suites split the image into meta, binary and modules packages.
+	deps=$(dpkg-deb -f "$debs"/linux-image-*.deb Depends | tr ',|' '\n\n' |
+		sed 's/^ *//; s/[ (].*//' | grep -E '^linux-(binary|modules)-' |
+		grep -F -- "-$abi" || true)
+	for pkg in $deps; do
+		in_chroot "$suite" sh -c "cd /tmp/dmio-kernel-debs && apt-get -o APT::Sandbox::User=root download -qq $pkg" >&2 ||
+			die "$suite: cannot download $pkg"
+	done
+	for deb in "$debs"/*.deb; do
+		dpkg-deb -x "$deb" "$dest" || die "cannot unpack $deb"
+	done
+	# Merged-/usr suites keep modules and the image under /usr/lib.
+	if [ -d "$dest/usr/lib/modules" ] && [ ! -d "$dest/lib/modules" ]; then
+		mkdir -p "$dest/lib"
+		ln -s ../usr/lib/modules "$dest/lib/modules"
+	fi
+	vmlinuz_path "$dest" "$abi" >/dev/null || die "$suite: no vmlinuz in linux-image-$abi"
+	# The package's postinst would run depmod; module_closure needs its output.
+	# The suite's own depmod knows its module compression.
+	CHROOT_BIND="$dest" in_chroot "$suite" depmod -b /mnt "$abi" ||
+		die "$suite: depmod failed for $abi"
+	rm -rf "$debs"
+	touch "$dest/.complete"
+	echo "$dest"
+}
+
+apt_refresh() {
+	in_chroot "$1" apt-get update -qq
+}
+
+vmlinuz_path() {
+	local dest=$1 abi=$2 f
+	for f in "$dest/boot/vmlinuz-$abi" "$dest/usr/lib/modules/$abi/vmlinuz" \
+		 "$dest/lib/modules/$abi/vmlinuz" "$dest/usr/lib/linux/vmlinuz-$abi"; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
+# Echo the module files (dependencies first) needed to load the named
+# modules of kernel ABI unpacked at DEST. Built-in modules yield nothing.
+module_closure() {
+	local dest=$1 abi=$2
+	shift 2
+	local moddir="$dest/lib/modules/$abi"
+	awk -v want="$*" '
+		function base(p,   b) { b = p; sub(/.*\//, "", b); sub(/\.ko(\.(xz|zst|gz))?$/, "", b); gsub(/-/, "_", b); return b }
+		{
+			sub(/:$/, "", $1); m = base($1); path[m] = $1
+			deps[m] = ""
+			for (i = 2; i <= NF; i++) deps[m] = deps[m] " " base($i)
+		}
+		function visit(m,   n, d, i) {
+			if (m in seen) return
+			seen[m] = 1
+			if (!(m in path)) return
+			n = split(deps[m], d, " ")
+			for (i = n; i >= 1; i--) visit(d[i])
+			print path[m]
+		}
+		END { n = split(want, w, " "); for (i = 1; i <= n; i++) { x = w[i]; gsub(/-/, "_", x); visit(x) } }
+	' "$moddir/modules.dep"
+}
+
+# Load-time parameters of a module, from MODPARAMS_<name> (dashes as _).
+module_params() {
+	local var="MODPARAMS_${1//-/_}"
+	echo "${!var:-}"
+}
+
+# Copy a module into the initramfs tree, decompressed.
+install_module() {
+	local src=$1 dstdir=$2 name
+	name=$(basename "$src")
+	case "$name" in
+	*.ko.xz) xz -dc "$src" >"$dstdir/${name%.xz}" ;;
+	*.ko.zst) zstd -qdc "$src" >"$dstdir/${name%.zst}" ;;
+	*.ko.gz) gzip -dc "$src" >"$dstdir/${name%.gz}" ;;
+	*) cp "$src" "$dstdir/$name" ;;
+	esac
+}
+
+# Build an initramfs: busybox, the named kernel modules (loaded in order by
+# /init), extra files (SRC:DST pairs in EXTRA_FILES) and the guest script.
+# Usage: initramfs_build OUT KDEST ABI GUEST_SCRIPT MODULE...
+initramfs_build() {
+	local out=$1 kdest=$2 abi=$3 script=$4
+	shift 4
+	local root m pair
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,modules,dmio}
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in sh mount umount insmod rmmod lsmod dd cmp cat echo sleep \
+		poweroff mkdir ls grep sed awk head tail printf od hexdump \
+		dmesg seq sync wc rm tr cut md5sum true false test [ mknod \
+		blockdev stat timeout env kill ps uname ln xargs mdev; do
+		ln -s busybox "$root/bin/$applet"
+	done
+	: >"$root/modules/order"
+	for m in $(module_closure "$kdest" "$abi" "$@"); do
+		install_module "$kdest/lib/modules/$abi/$m" "$root/modules"
+		m=$(basename "$m" | sed -E 's/\.(xz|zst|gz)$//')
+		echo "$m $(module_params "${m%.ko}")" >>"$root/modules/order"
+	done
+	for pair in ${EXTRA_FILES:-}; do
+		cp -a "${pair%%:*}" "$root/${pair#*:}"
+	done
+	cp "$script" "$root/dmio/guest.sh"
+	cp "$DMIO_TOP/tests/harness/init" "$root/init"
+	chmod +x "$root/init" "$root/dmio/guest.sh"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out" ||
+		die "cannot pack the initramfs"
+	rm -rf "$root"
+}
+
+# Boot a kernel with an initramfs under TCG; the console goes to LOG.
+# Every boot is bounded by BOOT_TIMEOUT seconds.
+qemu_boot() {
+	local kernel=$1 initrd=$2 log=$3 append=${4:-}
+	timeout --kill-after=10 "${BOOT_TIMEOUT:-600}" \
+		qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "${GUEST_MEM:-1024}" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 printk.time=0 loglevel=7 $append" \
+		-display none -monitor none -serial "file:$log" \
+		-no-reboot </dev/null >/dev/null 2>&1
+}
