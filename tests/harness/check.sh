@@ -15,43 +15,6 @@ set -uo pipefail
 # Console lines that fail a run whatever the tests said.
 BAD_CONSOLE='BUG:|Oops|WARNING:|Call Trace|blocked for more than|Kernel panic|general protection fault|UBSAN:|KASAN:'
 
-# Modules every test guest loads (with their dependencies).
-GUEST_MODULES=${GUEST_MODULES:-brd}
-export MODPARAMS_brd=${MODPARAMS_brd:-"rd_nr=2 rd_size=65536"}
-
-# Copy the tree into a suite's chroot and build there. Echo the build dir
-# (inside the host's view of the chroot) on success.
-build_in_chroot() {
-	local suite=$1 abi=$2 log=$3 dir
-	dir="$(chroot_dir "$suite")/build/dmio"
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
-		-cf - . | tar -C "$dir" -xf -
-	in_chroot "$suite" make -C /build/dmio \
-		KDIR="/usr/src/linux-headers-$abi" tests >"$log" 2>&1 || return 1
-	# Our own files must build without a single compiler warning.
-	if grep -E '(warning|error):' "$log" | grep -v 'Skipping BTF' >/dev/null; then
-		say "$suite: the build printed warnings:"
-		grep -E '(warning|error):' "$log" >&2
-		return 1
-	fi
-	echo "$dir"
-}
-
-# Boot a guest with dmio, the selftest and GUEST_SCRIPT; verdict on LOG.
-boot_and_judge() {
-	local suite=$1 abi=$2 kdest=$3 built=$4 script=$5 log=$6
-	local initrd counts
-	initrd=$(mktemp)
-	EXTRA_FILES="$built/dmio.ko:dmio/dmio.ko $built/tests/selftest/dmio_selftest.ko:dmio/dmio_selftest.ko" \
-		initramfs_build "$initrd" "$kdest" "$abi" "$script" $GUEST_MODULES
-	qemu_boot "$(vmlinuz_path "$kdest" "$abi")" "$initrd" "$log"
-	rm -f "$initrd"
-	counts=$(awk -f "$DMIO_TOP/tests/harness/ktap.awk" "$log")
-	echo "$counts"
-}
-
 # Judge a console log: echo a reason and fail when the run is not clean.
 console_verdict() {
 	local log=$1 passed=$2 failed=$3 skipped=$4 planned=$5
@@ -100,8 +63,9 @@ run_suite() {
 	fi
 	kdest=$(kernel_fetch "$suite" "$abi") || { record "$suite" "$abi" ok fail 0 0 0 "$start" "no kernel image"; return 1; }
 	say "$suite: booting $abi under QEMU (TCG)"
-	counts=$(boot_and_judge "$suite" "$abi" "$kdest" "$built" \
-		"$DMIO_TOP/tests/harness/guest/check.sh" "$out/console.log")
+	boot_guest "$abi" "$kdest" "$built" \
+		"$DMIO_TOP/tests/harness/guest/check.sh" "$out/console.log"
+	counts=$(awk -f "$DMIO_TOP/tests/harness/ktap.awk" "$out/console.log")
 	read -r passed failed skipped planned <<<"$counts"
 	if reason=$(console_verdict "$out/console.log" "$passed" "$failed" "$skipped" "$planned"); then
 		boot=ok
@@ -123,11 +87,19 @@ record() {
 		>>"$DMIO_RESULTS/summary.txt"
 }
 
+# Checks that need no kernel: the house rules of the tree.
+static_checks() {
+	say "static checks"
+	"$DMIO_TOP/tests/lint/version-gates.sh" --self-test >&2 &&
+		"$DMIO_TOP/tests/lint/version-gates.sh" >&2
+}
+
 main() {
 	local suite rc=0 t0
 	need_root
 	ensure_host_tools
 	mkdir -p "$DMIO_RESULTS"
+	static_checks || rc=1
 	printf '%-9s %-24s %-5s %-5s %6s %6s %7s %7s  %s\n' suite kernel build boot \
 		passed failed skipped time note >"$DMIO_RESULTS/summary.txt"
 	t0=$(date +%s)

@@ -10,6 +10,9 @@ DMIO_RESULTS=${DMIO_RESULTS:-$DMIO_TOP/results}
 # Packages every build chroot carries: the suite's own compiler and headers
 # (as DKMS would build there), kmod for modinfo, sparse for the lint gate.
 DMIO_CHROOT_PKGS=${DMIO_CHROOT_PKGS:-build-essential,linux-headers-amd64,kmod,sparse}
+# Kernel modules every test guest loads (with their dependencies).
+GUEST_MODULES=${GUEST_MODULES:-brd}
+export MODPARAMS_brd=${MODPARAMS_brd:-"rd_nr=2 rd_size=65536"}
 # Refresh a chroot's package lists and headers when older than this (s).
 DMIO_REFRESH_AGE=${DMIO_REFRESH_AGE:-21600}
 
@@ -262,3 +265,35 @@ qemu_boot() {
 		-display none -monitor none -serial "file:$log" \
 		-no-reboot </dev/null >/dev/null 2>&1
 }
+
+# Copy the tree into a suite's chroot and build there. Echo the build dir
+# (inside the host's view of the chroot) on success.
+build_in_chroot() {
+	local suite=$1 abi=$2 log=$3 dir
+	dir="$(chroot_dir "$suite")/build/dmio"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
+		-cf - . | tar -C "$dir" -xf -
+	in_chroot "$suite" make -C /build/dmio \
+		KDIR="/usr/src/linux-headers-$abi" tests >"$log" 2>&1 || return 1
+	# Our own files must build without a single compiler warning.
+	if grep -E '(warning|error):' "$log" | grep -v 'Skipping BTF' >/dev/null; then
+		say "$suite: the build printed warnings:"
+		grep -E '(warning|error):' "$log" >&2
+		return 1
+	fi
+	echo "$dir"
+}
+
+# Boot kernel ABI (unpacked at KDEST) with dmio and the test modules built
+# in BUILT, running GUEST_SCRIPT as the guest's job; the console goes to LOG.
+boot_guest() {
+	local abi=$1 kdest=$2 built=$3 script=$4 log=$5 initrd
+	initrd=$(mktemp)
+	EXTRA_FILES="$built/dmio.ko:dmio/dmio.ko $built/tests/selftest/dmio_selftest.ko:dmio/dmio_selftest.ko" \
+		initramfs_build "$initrd" "$kdest" "$abi" "$script" $GUEST_MODULES
+	qemu_boot "$(vmlinuz_path "$kdest" "$abi")" "$initrd" "$log"
+	rm -f "$initrd"
+}
+

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# House rule: kernel version and distribution tests live in compat/ only;
+# everything else asks a DMIO_HAVE_* probe. Prints offenders, exits 1.
+#
+#   version-gates.sh [TREE]        check TREE (default: the project)
+#   version-gates.sh --self-test   prove the check can fail and pass
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+gates='LINUX_VERSION_CODE|KERNEL_VERSION[[:space:]]*\(|RHEL_MAJOR|RHEL_MINOR|RHEL_RELEASE_CODE|RHEL_RELEASE_VERSION|UTS_UBUNTU|SUSE_PRODUCT_CODE'
+
+check() {
+	hits=$(cd "$1" && grep -rnE "$gates" --include='*.c' --include='*.h' \
+		--include='Kbuild' --include='Makefile' . 2>/dev/null |
+		grep -v '^\./compat/' | grep -v '^\./tests/lint/fixtures/')
+	if [ -n "$hits" ]; then
+		echo "version or distribution tests outside compat/ (use a probe):"
+		echo "$hits"
+		return 1
+	fi
+	return 0
+}
+
+if [ "${1:-}" = --self-test ]; then
+	t=$(mktemp -d)
+	mkdir -p "$t/src" "$t/compat"
+	echo '#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)' >"$t/compat/ok.h"
+	check "$t" >/dev/null || { echo "self-test: compat/ was flagged"; rm -rf "$t"; exit 1; }
+	echo '#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)' >"$t/src/bad.c"
+	check "$t" >/dev/null && { echo "self-test: a gate in src/ was missed"; rm -rf "$t"; exit 1; }
+	rm -rf "$t"
+	echo "version-gates: self-test ok"
+	exit 0
+fi
+check "${1:-$here/../..}" && echo "version-gates: no version tests outside compat/"
