@@ -269,13 +269,15 @@ qemu_boot() {
 # Copy the tree into a suite's chroot and build there. Echo the build dir
 # (inside the host's view of the chroot) on success.
 build_in_chroot() {
-	local suite=$1 abi=$2 log=$3 dir
-	dir="$(chroot_dir "$suite")/build/dmio"
+	local suite=$1 abi=$2 log=$3 dir name
+	# One build folder per work tree, so several trees can test at once.
+	name="dmio-$(echo "$DMIO_TOP" | cksum | cut -d' ' -f1)"
+	dir="$(chroot_dir "$suite")/build/$name"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
 		-cf - . | tar -C "$dir" -xf -
-	in_chroot "$suite" make -C /build/dmio \
+	in_chroot "$suite" make -C "/build/$name" \
 		KDIR="/usr/src/linux-headers-$abi" tests >"$log" 2>&1 || return 1
 	# Our own files must build without a single compiler warning.
 	if grep -E '(warning|error):' "$log" | grep -v 'Skipping BTF' >/dev/null; then
