@@ -29,6 +29,10 @@ typedef unsigned int blk_opf_t;
 #endif
 
 #ifndef DMIO_HAVE_BIO_MAX_SEGS
+/* 5.12 renamed BIO_MAX_PAGES and added the clamping helper. */
+#ifndef BIO_MAX_VECS
+#define BIO_MAX_VECS BIO_MAX_PAGES
+#endif
 static inline unsigned int bio_max_segs(unsigned int nr_segs)
 {
 	return min_t(unsigned int, nr_segs, BIO_MAX_PAGES);
@@ -69,6 +73,14 @@ static inline sector_t bdev_nr_sectors(struct block_device *bdev)
 {
 	return i_size_read(bdev->bd_inode) >> SECTOR_SHIFT;
 }
+#endif
+
+#ifndef SLAB_NO_MERGE
+/*
+ * 6.5 added the flag. Before it a cache may be merged with a look-alike:
+ * harmless, only the leak report at unload then names the other cache.
+ */
+#define SLAB_NO_MERGE 0
 #endif
 
 #endif /* _DMIO_COMPAT_H */

@@ -9,6 +9,8 @@
 #include "dmio_internal.h"
 
 struct workqueue_struct *dmio_wq;
+/* A cache of its own, so a leaked request shows when the module unloads. */
+struct kmem_cache *dmio_io_cache;
 
 /**
  * dmio_client_create() - make a client with its own memory reserve
@@ -28,8 +30,7 @@ struct dmio_client *dmio_client_create(unsigned int min_ios)
 	client = kzalloc(sizeof(*client), GFP_KERNEL);
 	if (!client)
 		return ERR_PTR(-ENOMEM);
-	err = mempool_init_kmalloc_pool(&client->io_pool, min_ios,
-					sizeof(struct dmio_io));
+	err = mempool_init_slab_pool(&client->io_pool, min_ios, dmio_io_cache);
 	if (err)
 		goto free_client;
 	err = mempool_init_kmalloc_pool(&client->bitmap_pool, 1,
@@ -87,6 +88,11 @@ static int __init dmio_init(void)
 	dmio_wq = alloc_workqueue("dmio", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!dmio_wq)
 		return -ENOMEM;
+	dmio_io_cache = KMEM_CACHE(dmio_io, SLAB_NO_MERGE);
+	if (!dmio_io_cache) {
+		destroy_workqueue(dmio_wq);
+		return -ENOMEM;
+	}
 	pr_info("dmio: version %s loaded\n", DMIO_VERSION);
 	return 0;
 }
@@ -94,6 +100,7 @@ static int __init dmio_init(void)
 static void __exit dmio_exit(void)
 {
 	destroy_workqueue(dmio_wq);
+	kmem_cache_destroy(dmio_io_cache);
 }
 
 module_init(dmio_init);

@@ -38,7 +38,11 @@ struct dmio_io {
 	struct completion *wait;	/* set for a synchronous request */
 	void *vmap_addr;		/* vmalloc buffer to invalidate after a read */
 	unsigned int vmap_len;
-	struct work_struct work;
+	struct work_struct work;	/* async completion, or deferred dispatch */
+	/* A dispatch deferred to the workqueue; the sync caller waits. */
+	const struct dmio_request *req;
+	const struct dmio_region *where;
+	blk_opf_t opf;
 };
 
 /* The bios of a request carry the request and their region in front. */
@@ -69,5 +73,6 @@ bool dmio_cursor_get(struct dmio_cursor *cur, struct page **page,
 void dmio_cursor_advance(struct dmio_cursor *cur, unsigned int bytes);
 
 extern struct workqueue_struct *dmio_wq;
+extern struct kmem_cache *dmio_io_cache;
 
 #endif /* _DMIO_INTERNAL_H */

@@ -370,6 +370,19 @@ static void dispatch(struct dmio_io *io, const struct dmio_request *req,
 	io_put(io);
 }
 
+/*
+ * Bios submitted while current->bio_list is set (a device-mapper target's
+ * map path, any make_request context) are only queued until the caller
+ * returns; waiting for them there never ends. Such a synchronous request is
+ * dispatched from the dmio workqueue instead, while its caller waits.
+ */
+static void dispatch_deferred(struct work_struct *work)
+{
+	struct dmio_io *io = container_of(work, struct dmio_io, work);
+
+	dispatch(io, io->req, io->num_regions, io->where, io->opf);
+}
+
 static struct dmio_io *io_alloc(const struct dmio_request *req,
 				unsigned int num_regions)
 {
@@ -416,6 +429,10 @@ static void io_free(struct dmio_io *io)
  * @unsup_bits: if not NULL, likewise for regions whose device does not
  *	support the operation
  *
+ * Safe to call from a device-mapper target's map function: there the
+ * request is dispatched from dmio's workqueue instead of queued behind the
+ * caller's own bio.
+ *
  * Context: process context; may sleep.
  * Return: 0 on success; -EIO when any region failed; -EOPNOTSUPP when the
  * only failures are unsupported operations; -EINVAL (or -EIO for a read of
@@ -436,8 +453,16 @@ int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
 		return err;
 	io = io_alloc(req, num_regions);
 	io->wait = &done;
-	dispatch(io, req, num_regions, where,
-		 request_opf(req) | REQ_SYNC);
+	if (current->bio_list) {
+		io->req = req;
+		io->where = where;
+		io->opf = request_opf(req) | REQ_SYNC;
+		INIT_WORK(&io->work, dispatch_deferred);
+		queue_work(dmio_wq, &io->work);
+	} else {
+		dispatch(io, req, num_regions, where,
+			 request_opf(req) | REQ_SYNC);
+	}
 	wait_for_completion_io(&done);
 
 	if (!bitmap_empty(io->error_bits, num_regions))

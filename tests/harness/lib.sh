@@ -11,8 +11,12 @@ DMIO_RESULTS=${DMIO_RESULTS:-$DMIO_TOP/results}
 # (as DKMS would build there), kmod for modinfo, sparse for the lint gate.
 DMIO_CHROOT_PKGS=${DMIO_CHROOT_PKGS:-build-essential,linux-headers-amd64,kmod,sparse}
 # Kernel modules every test guest loads (with their dependencies).
-GUEST_MODULES=${GUEST_MODULES:-brd}
+GUEST_MODULES=${GUEST_MODULES:-configfs brd null_blk dm-mod}
 export MODPARAMS_brd=${MODPARAMS_brd:-"rd_nr=2 rd_size=65536"}
+# null_blk devices are made through configfs by the guest scripts.
+export MODPARAMS_null_blk=${MODPARAMS_null_blk:-"nr_devices=0"}
+# Host programs copied, with their libraries, into every guest.
+GUEST_PROGRAMS=${GUEST_PROGRAMS:-/sbin/dmsetup}
 # Refresh a chroot's package lists and headers when older than this (s).
 DMIO_REFRESH_AGE=${DMIO_REFRESH_AGE:-21600}
 
@@ -28,7 +32,7 @@ ensure_host_tools() {
 	local missing=() cmd pkg
 	for pair in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 \
 		    cpio:cpio xz:xz-utils zstd:zstd unshare:util-linux \
-		    dpkg-deb:dpkg; do
+		    dpkg-deb:dpkg dmsetup:dmsetup; do
 		cmd=${pair%%:*}
 		pkg=${pair#*:}
 		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
@@ -221,6 +225,17 @@ install_module() {
 	esac
 }
 
+# Copy a dynamically linked host program and its libraries into ROOT.
+install_program() {
+	local prog=$1 root=$2 lib
+	mkdir -p "$root/$(dirname "$prog")"
+	cp -L "$prog" "$root/$prog"
+	for lib in $(ldd "$prog" | grep -o '/[^ ]*'); do
+		mkdir -p "$root/$(dirname "$lib")"
+		cp -L "$lib" "$root/$lib"
+	done
+}
+
 # Build an initramfs: busybox, the named kernel modules (loaded in order by
 # /init), extra files (SRC:DST pairs in EXTRA_FILES) and the guest script.
 # Usage: initramfs_build OUT KDEST ABI GUEST_SCRIPT MODULE...
@@ -243,10 +258,14 @@ initramfs_build() {
 		m=$(basename "$m" | sed -E 's/\.(xz|zst|gz)$//')
 		echo "$m $(module_params "${m%.ko}")" >>"$root/modules/order"
 	done
+	for prog in $GUEST_PROGRAMS; do
+		install_program "$prog" "$root"
+	done
 	for pair in ${EXTRA_FILES:-}; do
 		cp -a "${pair%%:*}" "$root/${pair#*:}"
 	done
 	cp "$script" "$root/dmio/guest.sh"
+	cp "$DMIO_TOP/tests/harness/guest/devices.sh" "$root/dmio/devices.sh"
 	cp "$DMIO_TOP/tests/harness/init" "$root/init"
 	chmod +x "$root/init" "$root/dmio/guest.sh"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out" ||

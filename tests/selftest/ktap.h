@@ -1,25 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A minimal KTAP producer for in-kernel test modules: a table of cases, each
- * returning KTAP_PASS, KTAP_SKIP or a failure, printed to the console where
- * the host-side harness parses it.
+ * A minimal KTAP producer for in-kernel test modules. Results are printed to
+ * the console as they happen, where the host-side harness parses them; the
+ * plan line comes last, once the number of cases is known.
  */
 #ifndef _DMIO_KTAP_H
 #define _DMIO_KTAP_H
 
 #include <linux/printk.h>
+#include <linux/types.h>
 
 enum ktap_result { KTAP_PASS = 0, KTAP_FAIL = 1, KTAP_SKIP = 2 };
-
-struct ktap_case {
-	const char *name;
-	enum ktap_result (*run)(void);
-};
 
 /* Diagnostic line, shown in the console log under the running case. */
 #define ktap_diag(fmt, ...) printk(KERN_INFO "# " fmt "\n", ##__VA_ARGS__)
 
-/* Fail the running case with a reason unless @cond holds. */
+/* Report a failure reason unless @cond holds; evaluates to @cond. */
 #define ktap_expect(cond, fmt, ...) ({					\
 	bool __ok = (cond);						\
 	if (!__ok)							\
@@ -28,6 +24,8 @@ struct ktap_case {
 	__ok;								\
 })
 
-int ktap_run(const char *suite, const struct ktap_case *cases, unsigned int n);
+void ktap_begin(const char *suite);
+void ktap_report(enum ktap_result result, const char *fmt, ...) __printf(2, 3);
+unsigned int ktap_end(void);
 
 #endif

@@ -9,11 +9,27 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <dmio/dmio.h>
-#include "ktap.h"
+#include "tests.h"
 
 static char *dev = "/dev/ram0";
 module_param(dev, charp, 0444);
 MODULE_PARM_DESC(dev, "block device the tests write to (its contents are lost)");
+
+static char *dev2 = "/dev/ram1";
+module_param(dev2, charp, 0444);
+MODULE_PARM_DESC(dev2, "second device for multi-region writes (contents lost)");
+
+static char *dev4k = "";
+module_param(dev4k, charp, 0444);
+MODULE_PARM_DESC(dev4k, "device with 4 KiB blocks and a write cache (null_blk)");
+
+static char *err_dev = "";
+module_param(err_dev, charp, 0444);
+MODULE_PARM_DESC(err_dev, "device on which every I/O fails (dm-error)");
+
+static uint stress_seconds = 5;
+module_param(stress_seconds, uint, 0444);
+MODULE_PARM_DESC(stress_seconds, "how long the stress test runs");
 
 static ulong pattern_sector = 8;
 module_param(pattern_sector, ulong, 0444);
@@ -23,8 +39,8 @@ static uint pattern_sectors = 128;
 module_param(pattern_sectors, uint, 0444);
 MODULE_PARM_DESC(pattern_sectors, "length of that pattern in sectors");
 
-static struct dmio_bdev target;
-static struct dmio_client *client;
+struct test_devs tdev;
+struct dmio_client *tclient;
 
 /*
  * The pattern is text, so the guest's shell can make the same bytes with
@@ -50,13 +66,13 @@ static int kmem_io(enum dmio_op op, void *buf, sector_t sector,
 		   sector_t count, unsigned long *error_bits)
 {
 	struct dmio_region where = {
-		.bdev = target.bdev, .sector = sector, .count = count,
+		.bdev = tdev.ram0.bdev, .sector = sector, .count = count,
 	};
 	struct dmio_request req = {
 		.op = op,
 		.mem.type = DMIO_MEM_KERNEL,
 		.mem.ptr.vaddr = buf,
-		.client = client,
+		.client = tclient,
 	};
 
 	*error_bits = 0;
@@ -108,7 +124,7 @@ out:
 
 static enum ktap_result test_read_past_end_fails(void)
 {
-	sector_t size = bdev_nr_sectors(target.bdev);
+	sector_t size = bdev_nr_sectors(tdev.ram0.bdev);
 	unsigned long bits;
 	void *buf;
 	int err;
@@ -126,30 +142,54 @@ static enum ktap_result test_read_past_end_fails(void)
 	return KTAP_PASS;
 }
 
-static const struct ktap_case cases[] = {
-	{ "client_create_destroy", test_client_create_destroy },
-	{ "kmem_write_read_back", test_kmem_write_read_back },
-	{ "read_past_end_fails", test_read_past_end_fails },
-};
+static void open_optional(const char *path, struct dmio_bdev *d)
+{
+	int err;
+
+	if (!*path)
+		return;
+	err = dmio_bdev_open(path, true, d);
+	if (err)
+		ktap_diag("cannot open %s: %d; its tests are skipped", path, err);
+}
 
 static int __init selftest_init(void)
 {
 	int err;
 
-	err = dmio_bdev_open(dev, true, &target);
+	err = dmio_bdev_open(dev, true, &tdev.ram0);
+	if (!err)
+		err = dmio_bdev_open(dev2, true, &tdev.ram1);
 	if (err) {
-		pr_err("dmio_selftest: cannot open %s: %d\n", dev, err);
+		pr_err("dmio_selftest: cannot open %s and %s: %d\n", dev, dev2, err);
+		dmio_bdev_close(&tdev.ram0);
 		return err;
 	}
-	client = dmio_client_create(0);
-	if (IS_ERR(client)) {
-		dmio_bdev_close(&target);
-		return PTR_ERR(client);
+	open_optional(dev4k, &tdev.nullb);
+	open_optional(err_dev, &tdev.err);
+	tclient = dmio_client_create(0);
+	if (IS_ERR(tclient)) {
+		err = PTR_ERR(tclient);
+		goto close;
 	}
-	ktap_run("dmio", cases, ARRAY_SIZE(cases));
-	dmio_client_destroy(client);
-	dmio_bdev_close(&target);
-	return 0;
+	ktap_begin("dmio");
+	ktap_report(test_client_create_destroy(), "client_create_destroy");
+	ktap_report(test_kmem_write_read_back(), "kmem_write_read_back");
+	ktap_report(test_read_past_end_fails(), "read_past_end_fails");
+	run_mem_tests();
+	run_region_tests();
+	run_op_tests();
+	run_bad_input_tests();
+	run_stress_tests(stress_seconds);
+	ktap_end();
+	dmio_client_destroy(tclient);
+	err = 0;
+close:
+	dmio_bdev_close(&tdev.err);
+	dmio_bdev_close(&tdev.nullb);
+	dmio_bdev_close(&tdev.ram1);
+	dmio_bdev_close(&tdev.ram0);
+	return err;
 }
 
 static void __exit selftest_exit(void)

@@ -18,8 +18,10 @@ result() {
 	fi
 }
 
+. /dmio/devices.sh
 insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"
-insmod /dmio/dmio_selftest.ko dev=/dev/ram0 \
+insmod /dmio/dmio_selftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
+	dev4k=/dev/nullb0 err_dev=/dev/mapper/dmio-err \
 	pattern_sector=$PATTERN_SECTOR pattern_sectors=$PATTERN_SECTORS ||
 	echo "dmio-guest: insmod dmio_selftest.ko failed"
 
@@ -39,7 +41,7 @@ make_pattern() {
 
 echo "KTAP version 1"
 echo "# Subtest: dmio-guest"
-echo "1..4"
+echo "1..5"
 make_pattern >/tmp/expected
 dd if=/dev/ram0 of=/tmp/actual bs=512 skip=$PATTERN_SECTOR \
 	count=$PATTERN_SECTORS 2>/dev/null
@@ -54,4 +56,7 @@ rmmod dmio_selftest
 result $? "rmmod_dmio_selftest"
 rmmod dmio
 result $? "rmmod_dmio"
+# Destroying dmio's request cache reports any object never given back.
+! dmesg | grep -q 'Objects remaining'
+result $? "no_request_objects_left_at_unload"
 echo "# dmio-guest: $((n - failed)) passed, $failed failed"

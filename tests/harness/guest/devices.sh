@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by guest scripts: make the test devices besides brd's /dev/ram0-1.
+#   /dev/nullb0          null_blk: 4 KiB blocks, memory backed, write cache
+#   /dev/mapper/dmio-err dm-error: every I/O fails
+export DM_DISABLE_UDEV=1
+
+make_nullb() {
+	nb=/sys/kernel/config/nullb/nullb0
+	[ -d /sys/kernel/config/nullb ] || return 1
+	mkdir "$nb" || return 1
+	echo 4096 >"$nb/blocksize"
+	echo 256 >"$nb/size"
+	echo 1 >"$nb/memory_backed"
+	echo 16 >"$nb/cache_size"
+	echo 1 >"$nb/power"
+	[ -b /dev/nullb0 ]
+}
+
+make_dm_error() {
+	dmsetup create dmio-err --noudevsync --table "0 131072 error" &&
+		[ -b /dev/mapper/dmio-err ]
+}
+
+make_nullb || echo "dmio-guest: could not make /dev/nullb0"
+make_dm_error || echo "dmio-guest: could not make /dev/mapper/dmio-err"
