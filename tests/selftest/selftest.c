@@ -27,6 +27,10 @@ static char *err_dev = "";
 module_param(err_dev, charp, 0444);
 MODULE_PARM_DESC(err_dev, "device on which every I/O fails (dm-error)");
 
+static char *zero_dev = "";
+module_param(zero_dev, charp, 0444);
+MODULE_PARM_DESC(zero_dev, "device that supports write zeroes (loop on tmpfs)");
+
 static uint stress_seconds = 5;
 module_param(stress_seconds, uint, 0444);
 MODULE_PARM_DESC(stress_seconds, "how long the stress test runs");
@@ -167,6 +171,7 @@ static int __init selftest_init(void)
 	}
 	open_optional(dev4k, &tdev.nullb);
 	open_optional(err_dev, &tdev.err);
+	open_optional(zero_dev, &tdev.loop);
 	tclient = dmio_client_create(0);
 	if (IS_ERR(tclient)) {
 		err = PTR_ERR(tclient);
@@ -185,6 +190,7 @@ static int __init selftest_init(void)
 	dmio_client_destroy(tclient);
 	err = 0;
 close:
+	dmio_bdev_close(&tdev.loop);
 	dmio_bdev_close(&tdev.err);
 	dmio_bdev_close(&tdev.nullb);
 	dmio_bdev_close(&tdev.ram1);

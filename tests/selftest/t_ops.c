@@ -12,14 +12,20 @@
 #define OPS_BASE	8192	/* 4 MiB into the devices */
 #define OPS_LEN		SZ_256K
 
+#define OP_DEVS 3
+
 static struct block_device *op_dev(unsigned int i)
 {
-	return i ? tdev.nullb.bdev : tdev.ram0.bdev;
+	struct dmio_bdev *devs[OP_DEVS] = { &tdev.ram0, &tdev.nullb, &tdev.loop };
+
+	return devs[i]->bdev;
 }
 
 static const char *op_dev_name(unsigned int i)
 {
-	return i ? "nullb" : "ram0";
+	static const char * const names[OP_DEVS] = { "ram0", "nullb", "loop" };
+
+	return names[i];
 }
 
 static enum ktap_result flush_case(unsigned int count, bool async)
@@ -145,28 +151,29 @@ out:
 	return r;
 }
 
-/* One request over a device that has the op and one that lacks it. */
+/* One request over devices that have the op and devices that lack it. */
 static enum ktap_result mixed_support(enum dmio_op op)
 {
 	unsigned long ebits, ubits, want = 0;
 	struct tresult res = { .error_bits = &ebits, .unsup_bits = &ubits };
-	struct dmio_region where[2] = {
-		{ .bdev = op_dev(0), .sector = OPS_BASE, .count = 64 },
-		{ .bdev = op_dev(1), .sector = OPS_BASE, .count = 64 },
-	};
+	struct dmio_region where[OP_DEVS];
 	struct dmio_request req = {
 		.op = op, .mem.type = DMIO_MEM_NONE, .client = tclient,
 	};
 	unsigned int i;
 
-	if (!where[1].bdev)
-		return KTAP_SKIP;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < OP_DEVS; i++) {
+		where[i].bdev = op_dev(i);
+		where[i].sector = OPS_BASE;
+		where[i].count = 64;
+		if (!where[i].bdev)
+			return KTAP_SKIP;
 		if (!op_supported(where[i].bdev, op))
 			want |= BIT(i);
-	if (!want || want == 3)
-		return KTAP_SKIP;	/* both devices agree: nothing to mix */
-	run_request(&req, false, 2, where, &res);
+	}
+	if (!want || want == GENMASK(OP_DEVS - 1, 0))
+		return KTAP_SKIP;	/* all devices agree: nothing to mix */
+	run_request(&req, false, OP_DEVS, where, &res);
 	return ktap_expect(res.ret == -EOPNOTSUPP && ubits == want && !ebits,
 			   "got %d, bits %#lx/%#lx, want unsupported %#lx",
 			   res.ret, ebits, ubits, want) ? KTAP_PASS : KTAP_FAIL;
@@ -183,7 +190,7 @@ void run_op_tests(void)
 	ktap_report(flagged_write(DMIO_F_PREFLUSH | DMIO_F_FUA, 0), "write_preflush_fua");
 	ktap_report(flagged_write(0, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 3)), "write_ioprio_be3");
 	ktap_report(flagged_write(0, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0)), "write_ioprio_idle");
-	for (d = 0; d < 2; d++)
+	for (d = 0; d < OP_DEVS; d++)
 		for (async = 0; async < 2; async++) {
 			ktap_report(dataless_case(DMIO_OP_DISCARD, d, async),
 				    "discard_%s_%s", op_dev_name(d), async ? "async" : "sync");

@@ -17,6 +17,7 @@ struct test_devs {
 	struct dmio_bdev ram1;		/* brd, for multi-region writes */
 	struct dmio_bdev nullb;		/* null_blk: 4 KiB blocks, write cache */
 	struct dmio_bdev err;		/* dm-error: every I/O fails */
+	struct dmio_bdev loop;		/* loop on tmpfs: write zeroes */
 };
 
 extern struct test_devs tdev;

@@ -2,6 +2,7 @@
 # Sourced by guest scripts: make the test devices besides brd's /dev/ram0-1.
 #   /dev/nullb0          null_blk: 4 KiB blocks, memory backed, write cache
 #   /dev/mapper/dmio-err dm-error: every I/O fails
+#   /dev/loop0           loop over a tmpfs file: has write zeroes
 export DM_DISABLE_UDEV=1
 
 make_nullb() {
@@ -21,5 +22,14 @@ make_dm_error() {
 		[ -b /dev/mapper/dmio-err ]
 }
 
+make_loop() {
+	mkdir -p /mnt/tmpfs
+	mount -t tmpfs -o size=80m tmpfs /mnt/tmpfs || return 1
+	dd if=/dev/zero of=/mnt/tmpfs/loop.img bs=1M count=0 seek=64 2>/dev/null
+	[ -b /dev/loop0 ] || mknod /dev/loop0 b 7 0
+	losetup /dev/loop0 /mnt/tmpfs/loop.img
+}
+
+make_loop || echo "dmio-guest: could not make /dev/loop0"
 make_nullb || echo "dmio-guest: could not make /dev/nullb0"
 make_dm_error || echo "dmio-guest: could not make /dev/mapper/dmio-err"
