@@ -43,6 +43,7 @@ static uint pattern_sectors = 128;
 module_param(pattern_sectors, uint, 0444);
 MODULE_PARM_DESC(pattern_sectors, "length of that pattern in sectors");
 
+KTAP_DEFINE_STATE;
 struct test_devs tdev;
 struct dmio_client *tclient;
 

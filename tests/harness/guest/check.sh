@@ -25,6 +25,11 @@ insmod /dmio/dmio_selftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
 	pattern_sector=$PATTERN_SECTOR pattern_sectors=$PATTERN_SECTORS ||
 	echo "dmio-guest: insmod dmio_selftest.ko failed"
 
+insmod /dmio/dmio_difftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
+	err_dev=/dev/mapper/dmio-err nodiscard_dev=/dev/nullb0 ||
+	echo "dmio-guest: insmod dmio_difftest.ko failed"
+rmmod dmio_difftest
+
 # The same text the selftest wrote: 16 lines of 32 bytes per sector.
 make_pattern() {
 	s=$PATTERN_SECTOR
