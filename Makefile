@@ -5,6 +5,8 @@
 #   make [KDIR=/path/to/kernel/build]   build dmio.ko (+ Module.symvers) here
 #   make tests                          build the in-kernel test modules too
 #   make check                          the kernel-matrix tests (needs root)
+#   make lint                           static analysis: sparse, checkpatch,
+#                                       kernel-doc, Coccinelle (needs root)
 #   make demo                           the demo in a real kernel (needs root)
 #   make clean
 
@@ -15,7 +17,7 @@ KBUILD_ARGS := DMIO_BUILD=$(DMIO_BUILD) DMIO_VERSION=$(DMIO_VERSION) \
 	$(if $(KERNELRELEASE),KERNELRELEASE=$(KERNELRELEASE))
 SELFTEST := $(CURDIR)/tests/selftest
 
-.PHONY: all modules tests probe check demo clean help kdir-check
+.PHONY: all modules tests probe check lint demo clean help kdir-check
 
 all: modules
 
@@ -34,6 +36,11 @@ tests: modules
 
 check:
 	tests/harness/check.sh
+
+# make check runs the same checks as matrix steps (tests/steps/global/10-lint.sh
+# once, tests/steps/suite/20-sparse.sh per suite). KERNELS= limits sparse.
+lint:
+	tests/lint/lint.sh
 
 demo:
 	tests/harness/demo.sh
