@@ -4,6 +4,7 @@
 #
 #   make [KDIR=/path/to/kernel/build]   build dmio.ko (+ Module.symvers) here
 #   make tests                          build the in-kernel test modules too
+#   make examples                       build the example consumer modules
 #   make check                          the kernel-matrix tests (needs root)
 #   make lint                           static analysis: sparse, checkpatch,
 #                                       kernel-doc, Coccinelle (needs root)
@@ -16,8 +17,9 @@ DMIO_BUILD := $(CURDIR)/.build
 KBUILD_ARGS := DMIO_BUILD=$(DMIO_BUILD) DMIO_VERSION=$(DMIO_VERSION) \
 	$(if $(KERNELRELEASE),KERNELRELEASE=$(KERNELRELEASE))
 SELFTEST := $(CURDIR)/tests/selftest
+EXAMPLES := $(patsubst %/Kbuild,%,$(wildcard $(CURDIR)/examples/*/Kbuild))
 
-.PHONY: all modules tests probe check lint demo clean help kdir-check
+.PHONY: all modules tests examples probe check lint demo clean help kdir-check
 
 all: modules
 
@@ -34,6 +36,14 @@ tests: modules
 	$(MAKE) -C "$(KDIR)" M=$(SELFTEST) $(KBUILD_ARGS) DMIO_TOP=$(CURDIR) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
+# The example consumers build against this tree's headers and Module.symvers,
+# as they would against an installed dmio.
+examples: modules
+	@for d in $(EXAMPLES); do \
+		$(MAKE) -C "$(KDIR)" M=$$d $(KBUILD_ARGS) DMIO_TOP=$(CURDIR) \
+			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules || exit 1; \
+	done
+
 check:
 	tests/harness/check.sh
 
@@ -49,4 +59,5 @@ clean:
 	rm -rf $(DMIO_BUILD)
 	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(CURDIR) $(KBUILD_ARGS) clean
 	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(SELFTEST) $(KBUILD_ARGS) clean
+	-for d in $(EXAMPLES); do test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$$d clean; done
 	rm -f Module.symvers modules.order

@@ -55,6 +55,7 @@ static inline struct bio *dmio_compat_bio_alloc_bioset(struct block_device *bdev
 	}
 	return bio;
 }
+
 #define bio_alloc_bioset dmio_compat_bio_alloc_bioset
 #endif
 

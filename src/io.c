@@ -31,7 +31,7 @@ static bool mem_type_valid(const struct dmio_memory *mem)
 	case DMIO_MEM_BIO:
 	case DMIO_MEM_VMALLOC:
 	case DMIO_MEM_KERNEL:
-		return mem->ptr.pl != NULL;
+		return mem->ptr.pl;
 	default:
 		return false;
 	}

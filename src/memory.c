@@ -104,7 +104,7 @@ bool dmio_cursor_get(struct dmio_cursor *cur, struct page **page,
 		*page = vmalloc_to_page((void *)addr);
 		*offset = offset_in_page(addr);
 		*len = PAGE_SIZE - *offset;
-		return *page != NULL;
+		return *page;
 	case DMIO_MEM_KERNEL:
 		addr = (unsigned long)cur->vaddr + cur->offset;
 		*page = virt_to_page((void *)addr);

@@ -6,5 +6,6 @@ void dmio_probe(void);
 void dmio_probe(void)
 {
 	BUILD_BUG_ON(!__builtin_types_compatible_p(io_notify_fn,
-		     void (*)(unsigned long, unsigned long, void *)));
+						   void (*)(unsigned long, unsigned long,
+							    void *)));
 }

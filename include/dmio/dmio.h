@@ -8,6 +8,7 @@
 #ifndef _DMIO_DMIO_H
 #define _DMIO_DMIO_H
 
+#include <linux/bitops.h>
 #include <linux/types.h>
 #include <linux/blk_types.h>
 
@@ -97,10 +98,10 @@ enum dmio_op {
 };
 
 /* Request flags (&struct dmio_request.flags). */
-#define DMIO_F_FUA		(1U << 0)	/* data reaches stable media */
-#define DMIO_F_PREFLUSH		(1U << 1)	/* flush the cache first */
-#define DMIO_F_SYNC		(1U << 2)	/* a waiter is blocked on it */
-#define DMIO_F_NOUNMAP		(1U << 3)	/* write-zeroes: keep allocated */
+#define DMIO_F_FUA		BIT(0)	/* data reaches stable media */
+#define DMIO_F_PREFLUSH		BIT(1)	/* flush the cache first */
+#define DMIO_F_SYNC		BIT(2)	/* a waiter is blocked on it */
+#define DMIO_F_NOUNMAP		BIT(3)	/* write-zeroes: keep allocated */
 
 /**
  * typedef dmio_notify_fn - completion callback of an asynchronous request

@@ -297,7 +297,7 @@ build_in_chroot() {
 	tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
 		-cf - . | tar -C "$dir" -xf -
 	in_chroot "$suite" make -C "/build/$name" \
-		KDIR="/usr/src/linux-headers-$abi" tests >"$log" 2>&1 || return 1
+		KDIR="/usr/src/linux-headers-$abi" tests examples >"$log" 2>&1 || return 1
 	# Our own files must build without a single compiler warning.
 	if grep -E '(warning|error):' "$log" | grep -v 'Skipping BTF' >/dev/null; then
 		say "$suite: the build printed warnings:"

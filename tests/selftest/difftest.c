@@ -113,7 +113,7 @@ static void kernel_run(blk_opf_t opf, struct dm_io_memory mem, unsigned int n,
 	o->ret = call_kernel_dm_io(&req, n, where, &o->error_bits, &o->unsup_bits);
 	if (async && !o->ret) {
 		wait_for_completion(&ka.done);
-		msleep(5);
+		msleep(20);
 		o->callbacks = atomic_read(&ka.calls);
 		o->error_bits = ka.error_bits;
 		o->unsup_bits = ka.unsup_bits;
@@ -169,7 +169,7 @@ static void dmio_run(enum dmio_op op, unsigned int flags, struct dmio_memory mem
 	if (o->ret)
 		return;
 	wait_for_completion(&da.done);
-	msleep(5);
+	msleep(20);
 	o->callbacks = atomic_read(&da.calls);
 	o->error_bits = da.error_bits;
 	o->unsup_bits = da.unsup_bits;

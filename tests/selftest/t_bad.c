@@ -166,7 +166,7 @@ static enum ktap_result bad_case_run(const struct bad_case *c, bool async)
 		req.notify = stray_notify;
 		res.ret = async ? dmio_async(&req, count, w) :
 				  dmio_sync(&req, count, w, NULL, NULL);
-		msleep(5);
+		msleep(20);
 		res.callbacks = atomic_read(&stray_calls);
 	} else {
 		run_request(&req, async, n, where, &res);

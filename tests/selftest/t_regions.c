@@ -224,11 +224,15 @@ void run_region_tests(void)
 		for (i = 0; i < ARRAY_SIZE(counts); i++)
 			ktap_report(multi_write(counts[i], async),
 				    "regions_%s_write_%u", mode, counts[i]);
-		ktap_report(error_region(3, 1, async), "error_bits_%s_dm_error_1_of_3", mode);
-		ktap_report(error_region(64, 63, async), "error_bits_%s_dm_error_63_of_64", mode);
-		ktap_report(error_region(200, 130, async), "error_bits_%s_dm_error_130_of_200", mode);
+		ktap_report(error_region(3, 1, async),
+			    "error_bits_%s_dm_error_1_of_3", mode);
+		ktap_report(error_region(64, 63, async),
+			    "error_bits_%s_dm_error_63_of_64", mode);
+		ktap_report(error_region(200, 130, async),
+			    "error_bits_%s_dm_error_130_of_200", mode);
 		ktap_report(past_end(async), "error_bits_%s_region_past_end", mode);
-		ktap_report(failed_read_zeroed(async), "error_bits_%s_failed_read_zero_filled", mode);
+		ktap_report(failed_read_zeroed(async),
+			    "error_bits_%s_failed_read_zero_filled", mode);
 	}
 	ktap_report(zero_count(false), "zero_count_region_skipped");
 	ktap_report(zero_count(true), "zero_count_region_skipped_with_preflush");

@@ -93,7 +93,7 @@ static void stress_round(struct stress_thread *t, enum dmio_op op,
 			t->failures++;
 		}
 	}
-	msleep(1);
+	msleep(20);
 	for (i = 0; i < n; i++)
 		if (atomic_read(&t->reqs[i].calls) != 1) {
 			ktap_diag("thread %u: %d completions", t->id,

@@ -38,8 +38,12 @@ static struct page *tbuf_page(struct tbuf *b, unsigned int order)
 static int tbuf_segs(struct tbuf *b, unsigned int nsegs, unsigned int npages)
 {
 	b->segs = kvcalloc(nsegs, sizeof(*b->segs), GFP_KERNEL);
+	if (!b->segs)
+		return -ENOMEM;
 	b->pages = kvcalloc(npages, sizeof(*b->pages), GFP_KERNEL);
-	return b->segs && b->pages ? 0 : -ENOMEM;
+	if (!b->pages)
+		return -ENOMEM;
+	return 0;
 }
 
 static int build_page_list(struct tbuf *b)
@@ -165,16 +169,18 @@ int tbuf_alloc(struct tbuf *b, enum dmio_mem_type type, size_t len)
 		break;
 	case DMIO_MEM_VMALLOC:
 		b->vaddr = vmalloc(len + VM_OFFSET);
+		if (!b->vaddr)
+			return -ENOMEM;
 		b->mem.ptr.vaddr = b->vaddr;
 		b->mem.offset = VM_OFFSET;
-		err = b->vaddr ? 0 : -ENOMEM;
 		break;
 	case DMIO_MEM_KERNEL:
 		if (len > KMALLOC_MAX_SIZE)
 			return -E2BIG;
 		b->vaddr = kmalloc(len, GFP_KERNEL);
+		if (!b->vaddr)
+			return -ENOMEM;
 		b->mem.ptr.vaddr = b->vaddr;
-		err = b->vaddr ? 0 : -ENOMEM;
 		break;
 	default:
 		err = -EINVAL;
@@ -277,7 +283,7 @@ bool tbuf_check(struct tbuf *b, u64 seed, size_t len)
 		p = tbuf_run(b, i, &run);
 		for (w = 0; w < run / 8 && pos < len; w++, pos += 8)
 			if (p[w] != pattern_word(seed, pos)) {
-				ktap_diag("%s buffer differs at byte %llu: %016llx, expected %016llx",
+				ktap_diag("%s buffer differs at byte %llu: %016llx, not %016llx",
 					  mem_type_name(b->mem.type), pos, p[w],
 					  pattern_word(seed, pos));
 				return false;
@@ -418,7 +424,7 @@ int run_request(struct dmio_request *req, bool async, unsigned int n,
 			return res->ret;
 		}
 		/* Give a second, wrong, completion the time to show. */
-		msleep(5);
+		msleep(20);
 		/* Report the outcome the way dmio_sync() would have. */
 		if (!bitmap_empty(res->error_bits, n))
 			res->ret = -EIO;
