@@ -6,6 +6,7 @@
 #include <linux/bio.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include "dmio_internal.h"
 
 struct workqueue_struct *dmio_wq;
@@ -58,9 +59,11 @@ EXPORT_SYMBOL_GPL(dmio_client_create);
  * dmio_client_destroy() - free a client and its reserve
  * @client: the client, or NULL / an ERR_PTR() (ignored)
  *
- * Every request of the client must have completed. Destroying a client with
- * requests in flight is a caller bug: it is reported once and the client is
- * leaked rather than freed under the running I/O.
+ * Every request of the client should have completed. Destroying a client
+ * with requests in flight is a caller bug: it is reported once (WARN_ONCE)
+ * and the destroy waits for those requests to complete instead of freeing
+ * the reserves under them. Must not be called from the client's own
+ * completion path with other requests of the client outstanding.
  *
  * Context: process context; may sleep.
  */
@@ -69,9 +72,9 @@ void dmio_client_destroy(struct dmio_client *client)
 	if (IS_ERR_OR_NULL(client))
 		return;
 	if (WARN_ONCE(atomic_read(&client->in_flight),
-		      "dmio: client destroyed with %d requests in flight; leaking it\n",
+		      "dmio: client destroyed with %d requests in flight; waiting for them\n",
 		      atomic_read(&client->in_flight)))
-		return;
+		wait_var_event(&client->in_flight, !atomic_read(&client->in_flight));
 	bioset_exit(&client->bios);
 	mempool_exit(&client->bitmap_pool);
 	mempool_exit(&client->io_pool);

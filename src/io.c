@@ -7,6 +7,7 @@
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/wait_bit.h>
 #include "dmio_internal.h"
 
 #define DMIO_KNOWN_FLAGS (DMIO_F_FUA | DMIO_F_PREFLUSH | DMIO_F_SYNC | \
@@ -146,6 +147,13 @@ static blk_opf_t request_opf(const struct dmio_request *req)
 	return opf;
 }
 
+/* A request is done with its client; a destroyer may be waiting for that. */
+static void client_put_request(struct dmio_client *client)
+{
+	if (atomic_dec_and_test(&client->in_flight))
+		wake_up_var(&client->in_flight);
+}
+
 /* Complete an asynchronous request in process context. */
 static void complete_async(struct work_struct *work)
 {
@@ -166,7 +174,7 @@ static void complete_async(struct work_struct *work)
 	if (io->error_bits != io->small_bits)
 		mempool_free(io->error_bits, &client->bitmap_pool);
 	mempool_free(io, &client->io_pool);
-	atomic_dec(&client->in_flight);
+	client_put_request(client);
 	notify(error_bits, unsup_bits, context);
 }
 
@@ -416,7 +424,7 @@ static void io_free(struct dmio_io *io)
 	if (io->error_bits != io->small_bits)
 		mempool_free(io->error_bits, &client->bitmap_pool);
 	mempool_free(io, &client->io_pool);
-	atomic_dec(&client->in_flight);
+	client_put_request(client);
 }
 
 /**

@@ -22,8 +22,19 @@ console_verdict() {
 		echo "did not finish (no 'dmio-guest: done': boot failure or timeout)"
 		return 1
 	fi
-	if grep -Eq "$BAD_CONSOLE" "$log"; then
-		echo "console shows: $(grep -Em1 "$BAD_CONSOLE" "$log")"
+	# A test that provokes a warning on purpose brackets it with markers:
+	# inside them a warning is required, outside none is allowed.
+	if awk '/dmio-expect-warning-begin/ { inside = 1; seen = 0; next }
+		/dmio-expect-warning-end/ { if (!seen) missing++; inside = 0; next }
+		inside && /WARNING:/ { seen = 1 }
+		END { exit missing ? 1 : 0 }' "$log"; then :; else
+		echo "an expected warning did not appear"
+		return 1
+	fi
+	if awk '/dmio-expect-warning-begin/ { inside = 1 } !inside { print }
+		/dmio-expect-warning-end/ { inside = 0 }' "$log" | grep -Eq "$BAD_CONSOLE"; then
+		echo "console shows: $(awk '/dmio-expect-warning-begin/ { inside = 1 } !inside { print }
+			/dmio-expect-warning-end/ { inside = 0 }' "$log" | grep -Em1 "$BAD_CONSOLE")"
 		return 1
 	fi
 	if [ "$planned" -eq 0 ]; then

@@ -11,7 +11,7 @@ DMIO_RESULTS=${DMIO_RESULTS:-$DMIO_TOP/results}
 # (as DKMS would build there), kmod for modinfo, sparse for the lint gate.
 DMIO_CHROOT_PKGS=${DMIO_CHROOT_PKGS:-build-essential,linux-headers-amd64,kmod,sparse}
 # Kernel modules every test guest loads (with their dependencies).
-GUEST_MODULES=${GUEST_MODULES:-configfs brd null_blk loop dm-mod}
+GUEST_MODULES=${GUEST_MODULES:-configfs brd null_blk loop dm-mod dm-delay}
 export MODPARAMS_brd=${MODPARAMS_brd:-"rd_nr=2 rd_size=65536"}
 # null_blk devices are made through configfs by the guest scripts.
 export MODPARAMS_null_blk=${MODPARAMS_null_blk:-"nr_devices=0"}

@@ -31,6 +31,10 @@ static char *zero_dev = "";
 module_param(zero_dev, charp, 0444);
 MODULE_PARM_DESC(zero_dev, "device that supports write zeroes (loop on tmpfs)");
 
+static char *slow_dev = "";
+module_param(slow_dev, charp, 0444);
+MODULE_PARM_DESC(slow_dev, "device whose I/O is delayed (dm-delay)");
+
 static uint stress_seconds = 5;
 module_param(stress_seconds, uint, 0444);
 MODULE_PARM_DESC(stress_seconds, "how long the stress test runs");
@@ -173,6 +177,7 @@ static int __init selftest_init(void)
 	open_optional(dev4k, &tdev.nullb);
 	open_optional(err_dev, &tdev.err);
 	open_optional(zero_dev, &tdev.loop);
+	open_optional(slow_dev, &tdev.slow);
 	tclient = dmio_client_create(0);
 	if (IS_ERR(tclient)) {
 		err = PTR_ERR(tclient);
@@ -187,10 +192,12 @@ static int __init selftest_init(void)
 	run_op_tests();
 	run_bad_input_tests();
 	run_stress_tests(stress_seconds);
+	run_lifecycle_tests();
 	ktap_end();
 	dmio_client_destroy(tclient);
 	err = 0;
 close:
+	dmio_bdev_close(&tdev.slow);
 	dmio_bdev_close(&tdev.loop);
 	dmio_bdev_close(&tdev.err);
 	dmio_bdev_close(&tdev.nullb);

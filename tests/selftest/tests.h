@@ -10,5 +10,6 @@ void run_region_tests(void);
 void run_op_tests(void);
 void run_bad_input_tests(void);
 void run_stress_tests(unsigned int seconds);
+void run_lifecycle_tests(void);
 
 #endif

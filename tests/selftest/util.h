@@ -18,6 +18,7 @@ struct test_devs {
 	struct dmio_bdev nullb;		/* null_blk: 4 KiB blocks, write cache */
 	struct dmio_bdev err;		/* dm-error: every I/O fails */
 	struct dmio_bdev loop;		/* loop on tmpfs: write zeroes */
+	struct dmio_bdev slow;		/* dm-delay: I/O held for a while */
 };
 
 extern struct test_devs tdev;

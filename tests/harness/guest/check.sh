@@ -22,6 +22,7 @@ result() {
 insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"
 insmod /dmio/dmio_selftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
 	dev4k=/dev/nullb0 err_dev=/dev/mapper/dmio-err zero_dev=/dev/loop0 \
+	slow_dev=/dev/mapper/dmio-slow \
 	pattern_sector=$PATTERN_SECTOR pattern_sectors=$PATTERN_SECTORS ||
 	echo "dmio-guest: insmod dmio_selftest.ko failed"
 

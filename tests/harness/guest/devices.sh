@@ -3,6 +3,7 @@
 #   /dev/nullb0          null_blk: 4 KiB blocks, memory backed, write cache
 #   /dev/mapper/dmio-err dm-error: every I/O fails
 #   /dev/loop0           loop over a tmpfs file: has write zeroes
+#   /dev/mapper/dmio-slow dm-delay over /dev/ram1 (last 8 MiB): 300 ms
 export DM_DISABLE_UDEV=1
 
 make_nullb() {
@@ -30,6 +31,13 @@ make_loop() {
 	losetup /dev/loop0 /mnt/tmpfs/loop.img
 }
 
+make_dm_delay() {
+	dmsetup create dmio-slow --noudevsync \
+		--table "0 16384 delay /dev/ram1 114688 300" &&
+		[ -b /dev/mapper/dmio-slow ]
+}
+
 make_loop || echo "dmio-guest: could not make /dev/loop0"
 make_nullb || echo "dmio-guest: could not make /dev/nullb0"
 make_dm_error || echo "dmio-guest: could not make /dev/mapper/dmio-err"
+make_dm_delay || echo "dmio-guest: could not make /dev/mapper/dmio-slow"
