@@ -1,3 +1,4 @@
+#!/usr/bin/make -f
 # SPDX-License-Identifier: GPL-2.0
 #
 # dmio top-level Makefile.
@@ -6,7 +7,12 @@
 #   make tests                          build the in-kernel test modules too
 #   make check                          the kernel-matrix tests (needs root)
 #   make demo                           the demo in a real kernel (needs root)
+#   make deb                            the dmio-dkms .deb   (in .build/pkg/deb)
+#   make rpm                            the dmio-dkms .rpm   (in .build/pkg/rpm)
 #   make clean
+#
+# The file is executable: dkms.conf's POST_BUILD and POST_REMOVE run it as a
+# script (like debian/rules) with the dkms-publish / dkms-unpublish targets.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 DMIO_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' $(CURDIR)/dkms.conf)
@@ -15,7 +21,8 @@ KBUILD_ARGS := DMIO_BUILD=$(DMIO_BUILD) DMIO_VERSION=$(DMIO_VERSION) \
 	$(if $(KERNELRELEASE),KERNELRELEASE=$(KERNELRELEASE))
 SELFTEST := $(CURDIR)/tests/selftest
 
-.PHONY: all modules tests probe check demo clean help kdir-check
+.PHONY: all modules tests probe check demo clean help kdir-check \
+	dkms-publish dkms-unpublish publish-check pkg-versions deb rpm
 
 all: modules
 
@@ -37,6 +44,50 @@ check:
 
 demo:
 	tests/harness/demo.sh
+
+# DKMS hooks. Consumers build against
+#   $(DMIO_PUBLISH_ROOT)/<kernelver>/Module.symvers      (KBUILD_EXTRA_SYMBOLS)
+#   $(DMIO_PUBLISH_ROOT)/<kernelver>/include/dmio/*.h    (-I.../include)
+# DKMS does not keep Module.symvers, so POST_BUILD publishes it per kernel.
+DMIO_PUBLISH_ROOT ?= /usr/src/dmio-$(DMIO_VERSION)
+DMIO_PUBLISH_DIR = $(DMIO_PUBLISH_ROOT)/$(KERNELRELEASE)
+
+publish-check:
+	@case "$(KERNELRELEASE)" in ""|*/*|.|..) \
+		echo "dmio: give KERNELRELEASE=<kernel version> (got '$(KERNELRELEASE)')"; exit 1;; esac
+
+dkms-publish: publish-check
+	@test -f Module.symvers || { echo "dmio: no Module.symvers in $(CURDIR): build first"; exit 1; }
+	rm -rf "$(DMIO_PUBLISH_DIR)"
+	install -d "$(DMIO_PUBLISH_DIR)/include/dmio"
+	install -m 0644 Module.symvers "$(DMIO_PUBLISH_DIR)/Module.symvers"
+	install -m 0644 include/dmio/*.h "$(DMIO_PUBLISH_DIR)/include/dmio/"
+
+dkms-unpublish: publish-check
+	rm -rf "$(DMIO_PUBLISH_DIR)"
+
+# Packages (built from a copy of this tree, so nothing lands beside it).
+PKG_OUT ?= $(DMIO_BUILD)/pkg
+PKG_TAR = tar -C $(CURDIR) --exclude=./.git --exclude=./.build \
+	--exclude=./results --exclude='*.ko' --exclude='*.o' -cf - .
+
+pkg-versions:
+	@$(CURDIR)/tests/packaging/check-versions.sh $(CURDIR)
+
+deb: pkg-versions
+	rm -rf "$(PKG_OUT)/deb"
+	mkdir -p "$(PKG_OUT)/deb/dmio-$(DMIO_VERSION)"
+	$(PKG_TAR) | tar -C "$(PKG_OUT)/deb/dmio-$(DMIO_VERSION)" -xf -
+	cd "$(PKG_OUT)/deb/dmio-$(DMIO_VERSION)" && dpkg-buildpackage -us -uc -b
+	@ls "$(PKG_OUT)"/deb/*.deb
+
+rpm: pkg-versions
+	rm -rf "$(PKG_OUT)/rpm"
+	mkdir -p "$(PKG_OUT)/rpm/SOURCES"
+	$(PKG_TAR) --transform='s,^\.,dmio-$(DMIO_VERSION),' | \
+		gzip -9n >"$(PKG_OUT)/rpm/SOURCES/dmio-$(DMIO_VERSION).tar.gz"
+	rpmbuild -bb --nodeps --define "_topdir $(PKG_OUT)/rpm" rpm/dmio-dkms.spec
+	@ls "$(PKG_OUT)"/rpm/RPMS/noarch/*.rpm
 
 clean:
 	rm -rf $(DMIO_BUILD)
