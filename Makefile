@@ -68,8 +68,15 @@ dkms-unpublish: publish-check
 
 # Packages (built from a copy of this tree, so nothing lands beside it).
 PKG_OUT ?= $(DMIO_BUILD)/pkg
-PKG_TAR = tar -C $(CURDIR) --exclude=./.git --exclude=./.build \
-	--exclude=./results --exclude='*.ko' --exclude='*.o' -cf - .
+# The files of the tree: in git, the tracked and new (not ignored) ones,
+# so build products never reach a package.
+PKG_LIST = cd $(CURDIR) && \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard; \
+	else \
+		find . -type f ! -path './.git/*' ! -path './.build/*' \
+			! -path './results/*' | sed 's,^\./,,'; \
+	fi | while read -r f; do test -f "$$f" && echo "$$f"; done
 
 pkg-versions:
 	@$(CURDIR)/tests/packaging/check-versions.sh $(CURDIR)
@@ -77,15 +84,16 @@ pkg-versions:
 deb: pkg-versions
 	rm -rf "$(PKG_OUT)/deb"
 	mkdir -p "$(PKG_OUT)/deb/dmio-$(DMIO_VERSION)"
-	$(PKG_TAR) | tar -C "$(PKG_OUT)/deb/dmio-$(DMIO_VERSION)" -xf -
+	($(PKG_LIST)) | tar -C $(CURDIR) -cf - -T - | \
+		tar -C "$(PKG_OUT)/deb/dmio-$(DMIO_VERSION)" -xf -
 	cd "$(PKG_OUT)/deb/dmio-$(DMIO_VERSION)" && dpkg-buildpackage -us -uc -b
 	@ls "$(PKG_OUT)"/deb/*.deb
 
 rpm: pkg-versions
 	rm -rf "$(PKG_OUT)/rpm"
 	mkdir -p "$(PKG_OUT)/rpm/SOURCES"
-	$(PKG_TAR) --transform='s,^\.,dmio-$(DMIO_VERSION),' | \
-		gzip -9n >"$(PKG_OUT)/rpm/SOURCES/dmio-$(DMIO_VERSION).tar.gz"
+	($(PKG_LIST)) | tar -C $(CURDIR) --transform='s,^,dmio-$(DMIO_VERSION)/,' \
+		-cf - -T - | gzip -9n >"$(PKG_OUT)/rpm/SOURCES/dmio-$(DMIO_VERSION).tar.gz"
 	rpmbuild -bb --nodeps --define "_topdir $(PKG_OUT)/rpm" rpm/dmio-dkms.spec
 	@ls "$(PKG_OUT)"/rpm/RPMS/noarch/*.rpm
 
