@@ -88,6 +88,20 @@ install_phase() {
 	[ -n "$(module_files dmio_consumer)" ] || status=1
 	result $status consumer_dkms_install
 
+	# Like the harness's own build: not one compiler warning.
+	status=0
+	for log in /var/lib/dkms/dmio/"$ver"/"$abi"/*/log/make.log \
+		   /var/lib/dkms/dmio-consumer/"$consumer_ver"/"$abi"/*/log/make.log; do
+		if [ ! -f "$log" ]; then
+			echo "no build log $log"
+			status=1
+		elif grep -E '(warning|error):' "$log" | grep -v 'Skipping BTF'; then
+			echo "warnings in $log"
+			status=1
+		fi
+	done
+	result $status dkms_builds_without_warnings
+
 	mkdir -p /mnt/out
 	for mod in $(module_files dmio) $(module_files dmio_consumer); do
 		cp "$mod" /mnt/out/

@@ -14,7 +14,7 @@ set -uo pipefail
 suite=$1 abi=$2 kdest=$3 outdir=$5
 . "$(dirname "$0")/../../harness/lib.sh"
 
-TESTS=13
+TESTS=14
 n=0
 failed=0
 ktap() {
@@ -62,9 +62,9 @@ cp -a "$DMIO_TOP/examples/consumer-dkms" "$work/io/consumer-dkms"
 cp "$DMIO_TOP/tests/packaging/dkms-chroot.sh" "$work/io/"
 
 say "$suite: install dkms, dmio-dkms and the consumer in a throwaway chroot"
-# 6 results: dkms_installed deb_installs dkms_status_installed
+# 7 results: dkms_installed deb_installs dkms_status_installed
 # symvers_and_headers_published module_version_and_vermagic
-# consumer_dkms_install
+# consumer_dkms_install dkms_builds_without_warnings
 relay < <(overlay_chroot "$suite" "$work/state" "$work/io" \
 	bash /mnt/dkms-chroot.sh install "$abi" 2>&1)
 grep -h "^dmio" "$work/io/out/dkms-status" 2>/dev/null | sed 's/^/# dkms status: /'
