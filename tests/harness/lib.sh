@@ -318,3 +318,53 @@ boot_guest() {
 	rm -f "$initrd"
 }
 
+
+# --- Packaging helpers (tests/steps/*/NN-dkms, -deb, -rpm) ---
+
+# Build the dmio-dkms .deb (make deb) once per content of the tree and echo
+# its path; a later call with the same sources reuses it.
+pkg_deb() {
+	local out="$DMIO_TOP/.build/pkg" key deb
+	key=$(tar -C "$DMIO_TOP" --exclude=./.git --exclude=./.build \
+		--exclude=./results --exclude='*.ko' --exclude='*.o' \
+		--sort=name --mtime=@0 --owner=0 --group=0 -cf - . | cksum)
+	deb=$(ls "$out"/deb/dmio-dkms_*_all.deb 2>/dev/null | head -n 1)
+	if [ -n "$deb" ] && [ "$(cat "$out/deb.key" 2>/dev/null)" = "$key" ]; then
+		echo "$deb"
+		return 0
+	fi
+	say "building the dmio-dkms .deb (make deb)"
+	mkdir -p "$out"
+	rm -f "$out/deb.key"
+	make -C "$DMIO_TOP" deb >"$out/deb.log" 2>&1 ||
+		{ tail -n 30 "$out/deb.log" >&2; return 1; }
+	echo "$key" >"$out/deb.key"
+	ls "$out"/deb/dmio-dkms_*_all.deb | head -n 1
+}
+
+# Run a command in a THROWAWAY copy of a suite's chroot: an overlayfs whose
+# lower layer is the cached chroot (never written: others use it at the same
+# time) and whose upper layer lives in STATE (so a later call continues where
+# the last one stopped). IODIR appears as /mnt. Downloaded .debs are kept in
+# $DMIO_CACHE/apt/SUITE. The private mount namespace drops every mount on exit.
+# Usage: overlay_chroot SUITE STATE IODIR CMD...
+overlay_chroot() {
+	local suite=$1 state=$2 io=$3 apt
+	shift 3
+	apt="$DMIO_CACHE/apt/$suite"
+	mkdir -p "$state/upper" "$state/work" "$state/merged" "$apt/partial"
+	unshare --mount --propagation private -- sh -c '
+		lower=$1 state=$2 io=$3 apt=$4
+		shift 4
+		m=$state/merged
+		mount -t overlay overlay \
+			-o "lowerdir=$lower,upperdir=$state/upper,workdir=$state/work" \
+			"$m" || exit 1
+		mount -t proc proc "$m/proc" || exit 1
+		mount --bind /dev "$m/dev" || exit 1
+		mount --bind "$io" "$m/mnt" || exit 1
+		mount --bind "$apt" "$m/var/cache/apt/archives" || exit 1
+		exec chroot "$m" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+	' sh "$(chroot_dir "$suite")" "$state" "$io" "$apt" "$@"
+}
