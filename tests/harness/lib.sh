@@ -27,23 +27,35 @@ need_root() {
 	[ "$(id -u)" = 0 ] || die "the harness needs root (debootstrap, chroot, mounts); run it as root"
 }
 
+# Install the Debian packages that provide missing commands.
+# Usage: ensure_host_pkgs COMMAND:PACKAGE...
+ensure_host_pkgs() {
+	local missing=() pair
+	for pair in "$@"; do
+		PATH="$PATH:/usr/sbin:/sbin" command -v "${pair%%:*}" >/dev/null 2>&1 ||
+			missing+=("${pair#*:}")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	install_host_pkgs "${missing[@]}"
+}
+
 # Install the host tools the harness needs when they are missing.
 ensure_host_tools() {
-	local missing=() cmd pkg
-	for pair in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 \
-		    cpio:cpio xz:xz-utils zstd:zstd unshare:util-linux \
-		    dpkg-deb:dpkg dmsetup:dmsetup; do
-		cmd=${pair%%:*}
-		pkg=${pair#*:}
-		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
-	done
+	local missing=()
+	ensure_host_pkgs debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 \
+		cpio:cpio xz:xz-utils zstd:zstd unshare:util-linux \
+		dpkg-deb:dpkg dmsetup:dmsetup readelf:binutils
 	[ -x /bin/busybox ] && file_is_static /bin/busybox || missing+=(busybox-static)
 	[ ${#missing[@]} -eq 0 ] && return 0
+	install_host_pkgs "${missing[@]}"
+}
+
+install_host_pkgs() {
 	need_root
-	say "installing host tools: ${missing[*]}"
+	say "installing host tools: $*"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null || die "apt-get update failed"
-	apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+	apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
 }
 
 file_is_static() {

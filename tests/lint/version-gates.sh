@@ -11,7 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 gates='LINUX_VERSION_CODE|KERNEL_VERSION[[:space:]]*\(|RHEL_MAJOR|RHEL_MINOR|RHEL_RELEASE_CODE|RHEL_RELEASE_VERSION|UTS_UBUNTU|SUSE_PRODUCT_CODE'
 
 check() {
-	hits=$(cd "$1" && grep -rnE "$gates" --include='*.c' --include='*.h' \
+	hits=$(cd "$1" && grep -rnE "$gates" --exclude-dir=.build --exclude-dir=results \
+		--exclude-dir=.git --include='*.c' --include='*.h' \
 		--include='Kbuild' --include='Makefile' . 2>/dev/null |
 		grep -v '^\./compat/' | grep -v '^\./tests/lint/fixtures/')
 	if [ -n "$hits" ]; then

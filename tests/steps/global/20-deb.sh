@@ -9,6 +9,9 @@
 set -uo pipefail
 . "$(dirname "$0")/../../harness/lib.sh"
 conf="$DMIO_TOP/dkms.conf"
+# What dpkg-buildpackage and the checks need on a fresh machine.
+ensure_host_pkgs dpkg-buildpackage:dpkg-dev dh:debhelper dh_dkms:dh-dkms \
+	lintian:lintian fakeroot:fakeroot >&2
 
 n=0
 ktap() {
