@@ -23,6 +23,7 @@ DMIO_BUILD := $(CURDIR)/.build
 KBUILD_ARGS := DMIO_BUILD=$(DMIO_BUILD) DMIO_VERSION=$(DMIO_VERSION) \
 	$(if $(KERNELRELEASE),KERNELRELEASE=$(KERNELRELEASE))
 SELFTEST := $(CURDIR)/tests/selftest
+CONSUMERS := $(CURDIR)/tests/consumers
 EXAMPLES := $(patsubst %/Kbuild,%,$(wildcard $(CURDIR)/examples/*/Kbuild))
 
 .PHONY: all modules tests examples probe check lint demo clean help kdir-check \
@@ -41,6 +42,8 @@ modules: probe
 
 tests: modules
 	$(MAKE) -C "$(KDIR)" M=$(SELFTEST) $(KBUILD_ARGS) DMIO_TOP=$(CURDIR) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	$(MAKE) -C "$(KDIR)" M=$(CONSUMERS) $(KBUILD_ARGS) DMIO_TOP=$(CURDIR) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
 # The example consumers build against this tree's headers and Module.symvers,
@@ -118,5 +121,6 @@ clean:
 	rm -rf $(DMIO_BUILD)
 	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(CURDIR) $(KBUILD_ARGS) clean
 	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(SELFTEST) $(KBUILD_ARGS) clean
+	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(CONSUMERS) $(KBUILD_ARGS) clean
 	-for d in $(EXAMPLES); do test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$$d clean; done
 	rm -f Module.symvers modules.order

@@ -76,6 +76,12 @@ static inline sector_t bdev_nr_sectors(struct block_device *bdev)
 }
 #endif
 
+#ifndef static_assert
+/* <linux/build_bug.h> has it from 5.1: a negative array size does the same. */
+#define static_assert(expr, ...) \
+	extern int dmio_static_assert[(expr) ? 1 : -1] __maybe_unused
+#endif
+
 #ifndef SLAB_NO_MERGE
 /*
  * 6.5 added the flag. Before it a cache may be merged with a look-alike:

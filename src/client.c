@@ -56,6 +56,29 @@ free_client:
 EXPORT_SYMBOL_GPL(dmio_client_create);
 
 /**
+ * dmio_client_resize() - grow or shrink a client's reserve
+ * @client: the client
+ * @min_ios: requests (and bios) the reserve guarantees; 0: the default
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -ENOMEM when the larger reserve cannot be allocated (the
+ * client then keeps a working reserve).
+ */
+int dmio_client_resize(struct dmio_client *client, unsigned int min_ios)
+{
+	int err;
+
+	if (!min_ios)
+		min_ios = DMIO_DEFAULT_MIN_IOS;
+	err = mempool_resize(&client->io_pool, min_ios);
+	if (!err)
+		err = mempool_resize(&client->bios.bio_pool, min_ios);
+	if (!err)
+		err = mempool_resize(&client->bios.bvec_pool, min_ios);
+	return err;
+}
+
+/**
  * dmio_client_destroy() - free a client and its reserve
  * @client: the client, or NULL / an ERR_PTR() (ignored)
  *
@@ -102,6 +125,7 @@ static int __init dmio_init(void)
 
 static void __exit dmio_exit(void)
 {
+	dmio_dm_io_exit();
 	destroy_workqueue(dmio_wq);
 	kmem_cache_destroy(dmio_io_cache);
 }

@@ -34,6 +34,10 @@ struct dmio_io {
 	unsigned long *unsup_bits;
 	unsigned long small_bits[2];	/* the bitmaps when num_regions fits a long */
 	dmio_notify_fn notify;
+	/* Callbacks of the dm-io drop-in (dm_io.c), instead of notify. */
+	void (*notify2)(unsigned long error_bits, void *context);
+	void (*notify3)(unsigned long error_bits, unsigned long unsup_bits,
+			void *context);
 	void *context;
 	struct completion *wait;	/* set for a synchronous request */
 	void *vmap_addr;		/* vmalloc buffer to invalidate after a read */
@@ -71,6 +75,19 @@ void dmio_cursor_init(struct dmio_cursor *cur, const struct dmio_memory *mem);
 bool dmio_cursor_get(struct dmio_cursor *cur, struct page **page,
 		     unsigned int *len, unsigned int *offset);
 void dmio_cursor_advance(struct dmio_cursor *cur, unsigned int bytes);
+
+/* dm-io era callbacks: (bits, context) or (bits, unsupported bits, context). */
+struct dmio_legacy_notify {
+	void (*notify2)(unsigned long error_bits, void *context);
+	void (*notify3)(unsigned long error_bits, unsigned long unsup_bits,
+			void *context);
+};
+
+int dmio_async_legacy(const struct dmio_request *req, unsigned int num_regions,
+		      const struct dmio_region *where,
+		      const struct dmio_legacy_notify *legacy);
+int dmio_client_resize(struct dmio_client *client, unsigned int min_ios);
+void dmio_dm_io_exit(void);
 
 extern struct workqueue_struct *dmio_wq;
 extern struct kmem_cache *dmio_io_cache;

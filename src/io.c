@@ -163,6 +163,8 @@ static void complete_async(struct work_struct *work)
 	unsigned long unsup_bits[DMIO_BITMAP_LONGS];
 	unsigned int longs = BITS_TO_LONGS(io->num_regions);
 	dmio_notify_fn notify = io->notify;
+	void (*notify2)(unsigned long, void *) = io->notify2;
+	void (*notify3)(unsigned long, unsigned long, void *) = io->notify3;
 	void *context = io->context;
 
 	/*
@@ -175,7 +177,13 @@ static void complete_async(struct work_struct *work)
 		mempool_free(io->error_bits, &client->bitmap_pool);
 	mempool_free(io, &client->io_pool);
 	client_put_request(client);
-	notify(error_bits, unsup_bits, context);
+	/* The drop-in's callbacks see one long: it refuses more regions. */
+	if (notify2)
+		notify2(error_bits[0] | unsup_bits[0], context);
+	else if (notify3)
+		notify3(error_bits[0], unsup_bits[0], context);
+	else
+		notify(error_bits, unsup_bits, context);
 }
 
 static void finish_bits(struct dmio_io *io)
@@ -486,6 +494,28 @@ int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
 }
 EXPORT_SYMBOL_GPL(dmio_sync);
 
+static int start_async(const struct dmio_request *req, unsigned int num_regions,
+		       const struct dmio_region *where,
+		       const struct dmio_legacy_notify *legacy)
+{
+	struct dmio_io *io;
+	int err;
+
+	err = check_request(req, num_regions, where);
+	if (err)
+		return err;
+	if (!req->notify && !legacy)
+		return dmio_refuse(-EINVAL, "asynchronous request without a callback");
+	io = io_alloc(req, num_regions);
+	if (legacy) {
+		io->notify2 = legacy->notify2;
+		io->notify3 = legacy->notify3;
+	}
+	INIT_WORK(&io->work, complete_async);
+	dispatch(io, req, num_regions, where, request_opf(req));
+	return 0;
+}
+
 /**
  * dmio_async() - start a request; its callback reports the outcome
  * @req: the request; @req->notify must be set
@@ -502,17 +532,14 @@ EXPORT_SYMBOL_GPL(dmio_sync);
 int dmio_async(const struct dmio_request *req, unsigned int num_regions,
 	       const struct dmio_region *where)
 {
-	struct dmio_io *io;
-	int err;
-
-	err = check_request(req, num_regions, where);
-	if (err)
-		return err;
-	if (!req->notify)
-		return dmio_refuse(-EINVAL, "asynchronous request without a callback");
-	io = io_alloc(req, num_regions);
-	INIT_WORK(&io->work, complete_async);
-	dispatch(io, req, num_regions, where, request_opf(req));
-	return 0;
+	return start_async(req, num_regions, where, NULL);
 }
 EXPORT_SYMBOL_GPL(dmio_async);
+
+/* dmio_async() with a dm-io era callback instead of @req->notify. */
+int dmio_async_legacy(const struct dmio_request *req, unsigned int num_regions,
+		      const struct dmio_region *where,
+		      const struct dmio_legacy_notify *legacy)
+{
+	return start_async(req, num_regions, where, legacy);
+}

@@ -324,7 +324,11 @@ build_in_chroot() {
 boot_guest() {
 	local abi=$1 kdest=$2 built=$3 script=$4 log=$5 initrd
 	initrd=$(mktemp)
-	EXTRA_FILES="$built/dmio.ko:dmio/dmio.ko $built/tests/selftest/dmio_selftest.ko:dmio/dmio_selftest.ko $built/tests/selftest/dmio_difftest.ko:dmio/dmio_difftest.ko" \
+	local extra="$built/dmio.ko:dmio/dmio.ko" ko
+	for ko in "$built"/tests/selftest/*.ko "$built"/tests/consumers/*.ko; do
+		[ -f "$ko" ] && extra="$extra $ko:dmio/$(basename "$ko")"
+	done
+	EXTRA_FILES="$extra" \
 		initramfs_build "$initrd" "$kdest" "$abi" "$script" $GUEST_MODULES
 	qemu_boot "$(vmlinuz_path "$kdest" "$abi")" "$initrd" "$log"
 	rm -f "$initrd"

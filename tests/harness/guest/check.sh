@@ -31,6 +31,19 @@ insmod /dmio/dmio_difftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
 	echo "dmio-guest: insmod dmio_difftest.ko failed"
 rmmod dmio_difftest
 
+# One consumer per dm-io API era, through the drop-in <dmio/dm-io.h>.
+ERAS="era_2_6_18 era_2_6_26 era_4x era_6x era_7x"
+for era in $ERAS; do
+	insmod /dmio/$era.ko dev=/dev/ram0 dev2=/dev/ram1 \
+		err_dev=/dev/mapper/dmio-err nodiscard_dev=/dev/nullb0 ||
+		echo "dmio-guest: insmod $era.ko failed"
+done
+consumer_holders=$(ls /sys/module/dmio/holders 2>/dev/null | tr '\n' ' ')
+dm_mod_holders=$(ls /sys/module/dm_mod/holders 2>/dev/null | tr '\n' ' ')
+for era in $ERAS; do
+	rmmod $era
+done
+
 # The same text the selftest wrote: 16 lines of 32 bytes per sector.
 make_pattern() {
 	s=$PATTERN_SECTOR
@@ -47,7 +60,7 @@ make_pattern() {
 
 echo "KTAP version 1"
 echo "# Subtest: dmio-guest"
-echo "1..5"
+echo "1..6"
 make_pattern >/tmp/expected
 dd if=/dev/ram0 of=/tmp/actual bs=512 skip=$PATTERN_SECTOR \
 	count=$PATTERN_SECTORS 2>/dev/null
@@ -60,6 +73,14 @@ dd if=/dev/ram0 bs=512 count=$PATTERN_SECTOR 2>/dev/null | od -An -tx1 -v |
 result $? "sectors_before_pattern_untouched"
 rmmod dmio_selftest
 result $? "rmmod_dmio_selftest"
+# The era consumers bound to dmio's exports, none to dm-mod's dm_io.
+bound=0
+for era in $ERAS; do
+	case " $consumer_holders " in *" $era "*) ;; *) bound=1 ;; esac
+	case " $dm_mod_holders " in *" $era "*) bound=1 ;; esac
+done
+echo "# dmio holders: $consumer_holders; dm_mod holders: $dm_mod_holders"
+result $bound "era_consumers_use_dmio_not_dm_mod"
 rmmod dmio
 result $? "rmmod_dmio"
 # Destroying dmio's request cache reports any object never given back.
