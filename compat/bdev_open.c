@@ -127,3 +127,18 @@ void dmio_bdev_close(struct dmio_bdev *dev)
 	memset(dev, 0, sizeof(*dev));
 }
 EXPORT_SYMBOL_GPL(dmio_bdev_close);
+
+/**
+ * dmio_bdev_nr_sectors() - size of a block device in 512-byte sectors
+ * @bdev: the device (a whole disk or a partition)
+ *
+ * The kernel's own getter moved from the inode to bdev_nr_sectors() (5.11)
+ * and the inode went away (6.10); this works on every supported kernel.
+ *
+ * Return: the size in sectors.
+ */
+sector_t dmio_bdev_nr_sectors(struct block_device *bdev)
+{
+	return bdev_nr_sectors(bdev);
+}
+EXPORT_SYMBOL_GPL(dmio_bdev_nr_sectors);

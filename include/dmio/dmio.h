@@ -154,6 +154,7 @@ struct dmio_bdev {
 
 int dmio_bdev_open(const char *path, bool write, struct dmio_bdev *dev);
 void dmio_bdev_close(struct dmio_bdev *dev);
+sector_t dmio_bdev_nr_sectors(struct block_device *bdev);
 
 struct dmio_client *dmio_client_create(unsigned int min_ios);
 void dmio_client_destroy(struct dmio_client *client);

@@ -11,7 +11,7 @@ DMIO_RESULTS=${DMIO_RESULTS:-$DMIO_TOP/results}
 # (as DKMS would build there), kmod for modinfo, sparse for the lint gate.
 DMIO_CHROOT_PKGS=${DMIO_CHROOT_PKGS:-build-essential,linux-headers-amd64,kmod,sparse}
 # Kernel modules every test guest loads (with their dependencies).
-GUEST_MODULES=${GUEST_MODULES:-configfs brd null_blk loop dm-mod dm-delay}
+GUEST_MODULES=${GUEST_MODULES:-configfs brd null_blk loop dm-mod dm-delay dm-flakey}
 export MODPARAMS_brd=${MODPARAMS_brd:-"rd_nr=2 rd_size=65536"}
 # null_blk devices are made through configfs by the guest scripts.
 export MODPARAMS_null_blk=${MODPARAMS_null_blk:-"nr_devices=0"}
@@ -277,7 +277,8 @@ initramfs_build() {
 		cp -a "${pair%%:*}" "$root/${pair#*:}"
 	done
 	cp "$script" "$root/dmio/guest.sh"
-	cp "$DMIO_TOP/tests/harness/guest/devices.sh" "$root/dmio/devices.sh"
+	cp "$DMIO_TOP/tests/harness/guest/devices.sh" "$DMIO_TOP/tests/harness/guest/cache.sh" \
+		"$root/dmio/"
 	cp "$DMIO_TOP/tests/harness/init" "$root/init"
 	chmod +x "$root/init" "$root/dmio/guest.sh"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out" ||
@@ -325,7 +326,8 @@ boot_guest() {
 	local abi=$1 kdest=$2 built=$3 script=$4 log=$5 initrd
 	initrd=$(mktemp)
 	local extra="$built/dmio.ko:dmio/dmio.ko" ko
-	for ko in "$built"/tests/selftest/*.ko "$built"/tests/consumers/*.ko; do
+	for ko in "$built"/tests/selftest/*.ko "$built"/tests/consumers/*.ko \
+		  "$built"/examples/*/*.ko; do
 		[ -f "$ko" ] && extra="$extra $ko:dmio/$(basename "$ko")"
 	done
 	EXTRA_FILES="$extra" \

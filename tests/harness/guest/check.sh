@@ -26,6 +26,32 @@ insmod /dmio/dmio_selftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
 	pattern_sector=$PATTERN_SECTOR pattern_sectors=$PATTERN_SECTORS ||
 	echo "dmio-guest: insmod dmio_selftest.ko failed"
 
+# The same text the selftest wrote: 16 lines of 32 bytes per sector.
+make_pattern() {
+	s=$PATTERN_SECTOR
+	end=$((PATTERN_SECTOR + PATTERN_SECTORS))
+	while [ $s -lt $end ]; do
+		l=0
+		while [ $l -lt 16 ]; do
+			printf 'dmio sector %010d line %02d.\n' $s $l
+			l=$((l + 1))
+		done
+		s=$((s + 1))
+	done
+}
+
+# Check from userspace now, before later tests reuse /dev/ram0.
+make_pattern >/tmp/expected
+dd if=/dev/ram0 of=/tmp/actual bs=512 skip=$PATTERN_SECTOR \
+	count=$PATTERN_SECTORS 2>/dev/null
+cmp -s /tmp/expected /tmp/actual
+dd_pattern=$?
+# The sectors before the pattern were never written: still zero.
+dd if=/dev/ram0 bs=512 count=$PATTERN_SECTOR 2>/dev/null | od -An -tx1 -v |
+	grep -qv '^\( 00\)*$'
+[ $? -ne 0 ]
+dd_untouched=$?
+
 insmod /dmio/dmio_difftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
 	err_dev=/dev/mapper/dmio-err nodiscard_dev=/dev/nullb0 ||
 	echo "dmio-guest: insmod dmio_difftest.ko failed"
@@ -44,33 +70,41 @@ for era in $ERAS; do
 	rmmod $era
 done
 
-# The same text the selftest wrote: 16 lines of 32 bytes per sector.
-make_pattern() {
-	s=$PATTERN_SECTOR
-	end=$((PATTERN_SECTOR + PATTERN_SECTORS))
-	while [ $s -lt $end ]; do
-		l=0
-		while [ $l -lt 16 ]; do
-			printf 'dmio sector %010d line %02d.\n' $s $l
-			l=$((l + 1))
-		done
-		s=$((s + 1))
-	done
-}
+# The example cache target (examples/wtcache) over /dev/ram0, with a 4 MiB
+# cache on /dev/ram1 that turns flaky, then fails entirely.
+. /dmio/cache.sh
+cache_ok=1
+if insmod /dmio/dm-wtcache.ko &&
+   wt_setup /dev/ram0 "0 8192 linear /dev/ram1 0"; then
+	cachetest() {
+		insmod /dmio/dmio_cachetest.ko dev=/dev/mapper/wtc \
+			origin=/dev/ram0 "$@" && rmmod dmio_cachetest
+	}
+	cachetest name=cache_healthy seed=1
+	dmsetup message wtc 0 invalidate
+	hits0=$(wt_stat hits)
+	misses0=$(wt_stat misses)
+	cachetest name=cache_reread mode=readset
+	hit_delta=$(($(wt_stat hits) - hits0))
+	miss_delta=$(($(wt_stat misses) - misses0))
+	wt_cache_table "0 8192 flakey /dev/ram1 0 1 1"
+	cachetest name=cache_flaky seed=2 ops=2500
+	errors1=$(wt_stat cache_errors)
+	wt_cache_table "0 8192 error"
+	cachetest name=cache_gone seed=3
+	errors2=$(wt_stat cache_errors)
+	echo "# cache: $(dmsetup status wtc)"
+	wt_teardown && rmmod dm_wtcache || cache_ok=0
+else
+	echo "dmio-guest: could not set up the cache target"
+	cache_ok=0
+fi
 
 echo "KTAP version 1"
 echo "# Subtest: dmio-guest"
-echo "1..6"
-make_pattern >/tmp/expected
-dd if=/dev/ram0 of=/tmp/actual bs=512 skip=$PATTERN_SECTOR \
-	count=$PATTERN_SECTORS 2>/dev/null
-cmp -s /tmp/expected /tmp/actual
-result $? "userspace_dd_sees_pattern"
-# The sectors before the pattern were never written: still zero.
-dd if=/dev/ram0 bs=512 count=$PATTERN_SECTOR 2>/dev/null | od -An -tx1 -v |
-	grep -qv '^\( 00\)*$'
-[ $? -ne 0 ]
-result $? "sectors_before_pattern_untouched"
+echo "1..9"
+result $dd_pattern "userspace_dd_sees_pattern"
+result $dd_untouched "sectors_before_pattern_untouched"
 rmmod dmio_selftest
 result $? "rmmod_dmio_selftest"
 # The era consumers bound to dmio's exports, none to dm-mod's dm_io.
@@ -81,6 +115,14 @@ for era in $ERAS; do
 done
 echo "# dmio holders: $consumer_holders; dm_mod holders: $dm_mod_holders"
 result $bound "era_consumers_use_dmio_not_dm_mod"
+# Re-reading a working set after invalidating: one miss then one hit per
+# block (256 blocks), allowing a few for blocks another pass evicted.
+[ "${hit_delta:-0}" -ge 243 ] && [ "${miss_delta:-0}" -le 269 ]
+result $? "cache_reread_hits (hits +${hit_delta:-?}, misses +${miss_delta:-?})"
+[ "${errors1:-0}" -gt 0 ] && [ "${errors2:-0}" -gt "${errors1:-0}" ]
+result $? "cache_errors_counted_flaky_then_gone (${errors1:-?} then ${errors2:-?})"
+[ "$cache_ok" = 1 ]
+result $? "cache_target_removed_and_unloaded"
 rmmod dmio
 result $? "rmmod_dmio"
 # Destroying dmio's request cache reports any object never given back.
