@@ -145,8 +145,8 @@ void dmio_dm_io_exit(void)
  */
 static u64 request_word(const struct dm_io_request *req)
 {
-	return (u64)req->bi_rw | (u32)req->bi_op | (u32)req->bi_op_flags |
-	       (__force u64)req->bi_opf;
+	return (u64)req->bi_rw | (__force u64)req->bi_op |
+	       (__force u64)req->bi_op_flags | (__force u64)req->bi_opf;
 }
 
 static bool all_regions_empty(unsigned int n, const struct dm_io_region *where)

@@ -322,7 +322,8 @@ static int map_flush(struct wtcache *wc, struct wt_io *io)
 		{ .bdev = wc->origin->bdev }, { .bdev = wc->cache->bdev },
 	};
 	struct dm_io_request req = {
-		.bi_rw = WRITE | REQ_FLUSH,
+		.bi_rw = WRITE,
+		.bi_opf = REQ_PREFLUSH,		/* the flag in the kernel's type */
 		.mem.type = DM_IO_KMEM,
 		.notify.fn = io_done,
 		.notify.context = io,

@@ -152,12 +152,14 @@ struct dm_io_notify {
  * @client: from dm_io_client_create(); NULL: the dm_io_get() client
  *
  * Set whichever of @bi_rw, @bi_op/@bi_op_flags and @bi_opf your code was
- * written for and leave the others zero (designated initializers do).
+ * written for and leave the others zero (designated initializers do). The
+ * REQ_* fields have the type of the running kernel's REQ_* flags (blk_opf_t
+ * since 6.0), so sparse sees them as the kernel's own.
  */
 struct dm_io_request {
 	unsigned long bi_rw;
-	int bi_op;
-	int bi_op_flags;
+	__typeof__(REQ_FUA) bi_op;
+	__typeof__(REQ_FUA) bi_op_flags;
 	__typeof__(REQ_FUA) bi_opf;
 	struct dm_io_memory mem;
 	struct dm_io_notify notify;

@@ -64,7 +64,7 @@ static enum ktap_result bvec_regions(bool async)
 	if (!bvec.bv_page)
 		return KTAP_FAIL;
 	consumer_fill(page_address(bvec.bv_page), 4096, 10 + async);
-	r = do_io(WRITE | REQ_SYNC, &bvec, 3, where, &bits, async);
+	r = do_io(WRITE, &bvec, 3, where, &bits, async);
 	if (!ktap_expect(bits == want && r == (want ? -EIO : 0),
 			 "r %d, bits %#lx", r, bits))
 		goto out;

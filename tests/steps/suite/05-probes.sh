@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Matrix step (per suite): every compile probe answers what the kernel's
+# version says it must, so a probe broken by a typo or a missing include
+# (which would silently answer "no") is caught on the kernels we have.
+#
+#   05-probes.sh SUITE ABI KDEST BUILT OUTDIR
+set -uo pipefail
+suite=$1 abi=$2 built=$4
+config="$built/.build/dmio_config.h"
+
+# feature  first-mainline  gone-in  (gone-in "-": still there). A "+" after
+# the first version marks a feature that stable or distribution kernels
+# backport: only "present from that version on" is checked for it.
+expectations='
+BDEV_FILE_OPEN_BY_PATH		6.9	-
+BDEV_MAX_DISCARD_SECTORS	5.19	-
+BDEV_NR_SECTORS			5.11	-
+BDEV_OPEN_BY_PATH		6.7	6.9
+BIO_ALLOC_BIOSET_BDEV		5.18	-
+BIO_MAX_SEGS			5.12	-
+BLK_OPF_T			6.0	-
+BLKDEV_GET_BY_PATH_HOLDER_OPS	6.5	6.9
+DM_IO_IOPRIO			6.9+	7.1
+DM_IO_REQUEST_BI_OP		4.8	6.0
+DM_IO_REQUEST_BI_OPF		6.0	-
+DM_IO_UNSUP			7.1+	-
+IO_NOTIFY_FN_UNSUP		7.1+	-
+'
+
+# Version of the kernel as a sortable number: 6.12 -> 6012.
+vnum() { echo "$1" | awk -F. '{ printf "%d%03d\n", $1, $2 }'; }
+kver=$(vnum "${abi%%-*}")
+
+echo "KTAP version 1"
+echo "# Subtest: probes"
+echo "# kernel $abi; probe results in $config"
+n=0
+failed=0
+while read -r feature first gone; do
+	[ -n "$feature" ] || continue
+	n=$((n + 1))
+	backported=no
+	case $first in *+) backported=yes; first=${first%+} ;; esac
+	want=no
+	[ "$kver" -ge "$(vnum "$first")" ] && want=yes
+	[ "$gone" != - ] && [ "$kver" -ge "$(vnum "$gone")" ] && want=no
+	have=no
+	grep -q "^#define DMIO_HAVE_$feature 1" "$config" && have=yes
+	if [ "$have" = "$want" ] || { [ "$backported" = yes ] && [ "$want" = no ]; }; then
+		echo "ok $n probe_$feature # have=$have"
+	else
+		echo "not ok $n probe_$feature # have=$have, expected $want on $abi"
+		failed=$((failed + 1))
+	fi
+done <<<"$expectations"
+echo "1..$n"
+echo "dmio-guest: done"
+[ "$failed" -eq 0 ]
