@@ -41,11 +41,13 @@ done
 printf '// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\nint dmio_probe(void);\nint dmio_probe(void) { return 0; }\n' >"$work/dmio_baseline.c"
 objs="$objs dmio_baseline.o"
 # Turn the type mismatches a probe exists to catch into errors on any gcc.
-cat >"$work/Kbuild" <<EOF
-obj-m := $objs
-ccflags-y := -Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
-	-Werror=int-conversion -Werror=return-type -Wno-error=unused-function
+# (cc-option: gcc before 5 lacks some of them, as on RHEL 7.)
+cat >"$work/Kbuild" <<'EOF'
+ccflags-y := -Werror=implicit-function-declaration -Werror=return-type
+ccflags-y += $(call cc-option,-Werror=incompatible-pointer-types)
+ccflags-y += $(call cc-option,-Werror=int-conversion)
 EOF
+echo "obj-m := $objs" >>"$work/Kbuild"
 
 echo "  PROBE   $(echo $objs | wc -w) kernel features in $kdir"
 make -k -s -C "$kdir" M="$work" ${KERNELRELEASE:+KERNELRELEASE=$KERNELRELEASE} \
