@@ -113,6 +113,45 @@ out:
 	return res;
 }
 
+/* What the drop-in refuses: a clear errno, no I/O, no callback. */
+static enum ktap_result refusals(void)
+{
+	struct dm_io_region *many;
+	struct dm_io_region one = { d0.bdev, base + 24576, 8 };
+	struct dm_io_request req = {
+		.bi_opf = REQ_OP_WRITE,
+		.mem.type = DM_IO_KMEM,
+		.client = io_client,
+	};
+	unsigned long bits = 0, unsup = 0;
+	enum ktap_result res = KTAP_FAIL;
+	void *buf = kzalloc(4096, GFP_KERNEL);
+	int r1, r2, r3, r4;
+
+	many = kcalloc(BITS_PER_LONG + 1, sizeof(*many), GFP_KERNEL);
+	if (!buf || !many)
+		goto out;
+	req.mem.ptr.addr = buf;
+	/* More regions than an unsigned long bitset holds. */
+	r1 = dm_io(&req, BITS_PER_LONG + 1, many, &bits, &unsup, IOPRIO_DEFAULT);
+	/* A memory type no era had. */
+	req.mem.type = 17;
+	r2 = dm_io(&req, 1, &one, &bits, &unsup, IOPRIO_DEFAULT);
+	/* An operation dm-io never offered through dmio (REQ_OP_ZONE_RESET). */
+	req.mem.type = DM_IO_KMEM;
+	req.bi_opf = REQ_OP_ZONE_RESET;
+	r3 = dm_io(&req, 1, &one, &bits, &unsup, IOPRIO_DEFAULT);
+	/* A classic call before dm_io_get(). */
+	r4 = dm_io_sync_vm(1, &one, WRITE, buf, &bits);
+	if (ktap_expect(r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL &&
+			r4 == -EINVAL, "got %d %d %d %d", r1, r2, r3, r4))
+		res = KTAP_PASS;
+out:
+	kfree(many);
+	kfree(buf);
+	return res;
+}
+
 static int __init era_init(void)
 {
 	int err = consumer_open();
@@ -129,6 +168,7 @@ static int __init era_init(void)
 	ktap_report(discard_bits(false), "unsup_and_error_bits_sync");
 	ktap_report(discard_bits(true), "unsup_and_error_bits_async_three_args");
 	ktap_report(only_unsupported(), "only_unsupported_is_eopnotsupp");
+	ktap_report(refusals(), "drop_in_refuses_bad_requests");
 	ktap_end();
 	dm_io_client_destroy(io_client);
 	consumer_close();
