@@ -10,7 +10,7 @@
 # The source, the build tools and the build happen in a THROWAWAY overlay of
 # the cached bookworm chroot (never in the shared chroot itself). The result
 # lives in $DMIO_CACHE/debug/kernel-<key>/, where <key> is a hash of the
-# config fragment and this script: editing either rebuilds.
+# config fragment (and of DEBUG_RECIPE below): editing it rebuilds.
 #
 #   tests/harness/debug-kernel.sh           build when missing; print the dir
 #   tests/harness/debug-kernel.sh --cached  print the dir, or fail if unbuilt
@@ -26,8 +26,11 @@ DEBUG_FRAGMENT="$DMIO_TOP/tests/debug/debug-kernel.config"
 DEBUG_DIR="$DMIO_CACHE/debug"
 DEBUG_BUILD_PKGS="$DEBUG_SRCPKG bc bison flex libelf-dev libssl-dev cpio xz-utils kmod python3 rsync"
 
+# Bump when the build recipe below changes in a way that changes the kernel.
+DEBUG_RECIPE=1
+
 debug_key() {
-	cat "$DEBUG_FRAGMENT" "${BASH_SOURCE[0]}" | sed "1i $DEBUG_SUITE $DEBUG_SRCPKG" |
+	{ echo "$DEBUG_SUITE $DEBUG_SRCPKG recipe $DEBUG_RECIPE"; cat "$DEBUG_FRAGMENT"; } |
 		sha256sum | cut -c1-12
 }
 
