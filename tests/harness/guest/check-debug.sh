@@ -131,12 +131,14 @@ echo 0 >/sys/block/nullb2/make-it-fail
 # kmemleak: an object must be older than 5 s and unreferenced in two scans.
 # The first scan runs while dmio is still loaded, so that the backtraces
 # of what it leaked name its functions; the second after it is gone.
+# Only the first records are read: thousands take minutes to print (the
+# kernel logs the number found, "kmemleak: N new suspected memory leaks").
 leak_scan() {
-	[ -w $DBG/kmemleak ] || return 0
+	[ -w $DBG/kmemleak ] && [ ! -s /tmp/leaks ] || return 0
 	sleep 6
 	echo scan >$DBG/kmemleak
 	echo scan >$DBG/kmemleak
-	cat $DBG/kmemleak >>/tmp/leaks
+	head -n 60 $DBG/kmemleak >/tmp/leaks
 }
 : >/tmp/leaks
 rmmod dmio_torture
@@ -151,10 +153,8 @@ if [ ! -w $DBG/kmemleak ]; then
 	echo "# no kmemleak"
 	result 1 "kmemleak_clean"
 elif [ -s /tmp/leaks ]; then
-	# The first records say enough; thousands would take long on the
-	# emulated serial console.
-	echo "# kmemleak: $(grep -c 'unreferenced object' /tmp/leaks) unreferenced objects; the first:"
-	head -n 60 /tmp/leaks | sed 's/^/# /'
+	echo "# kmemleak report (the first records):"
+	sed 's/^/# /' /tmp/leaks
 	result 1 "kmemleak_clean"
 else
 	result 0 "kmemleak_clean"
