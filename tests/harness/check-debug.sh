@@ -51,9 +51,13 @@ mkdir -p "$built"
 tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results -cf - . |
 	tar -C "$built" -xf -
 say "building dmio, selftests and torture against $krel"
-overlay_chroot "$DEBUG_SUITE" "$DMIO_CACHE/debug/overlay-$DEBUG_SUITE" "$DMIO_CACHE/debug" \
-	nice -n 19 make -C "/mnt/$name" KDIR="/mnt/$key/linux" tests torture \
-	>"$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "build failed (see $OUT/build.log)"; }
+# One user of the overlay's upper layer at a time (debug-kernel.sh too).
+(
+	flock 9
+	overlay_chroot "$DEBUG_SUITE" "$DMIO_CACHE/debug/overlay-$DEBUG_SUITE" "$DMIO_CACHE/debug" \
+		nice -n 19 make -C "/mnt/$name" KDIR="/mnt/$key/linux" tests torture
+) 9>"$DMIO_CACHE/debug/.lock" >"$OUT/build.log" 2>&1 ||
+	{ tail -n 30 "$OUT/build.log" >&2; die "build failed (see $OUT/build.log)"; }
 if grep -E '(warning|error):' "$OUT/build.log" | grep -v 'Skipping BTF' >/dev/null; then
 	grep -E '(warning|error):' "$OUT/build.log" >&2
 	die "the build against the debug kernel printed warnings"
