@@ -838,6 +838,12 @@ static void report(void)
 		    "return_codes_right");
 	ktap_report(atomic64_read(&st.timeouts) ? KTAP_FAIL : KTAP_PASS,
 		    "every_request_completed");
+	/* Once the device is gone, its regions must fail (not hang). */
+	if (gone && *gone)
+		ktap_report(atomic64_read(&st.gone_failures) ? KTAP_PASS : KTAP_FAIL,
+			    "removed_device_regions_failed");
+	else
+		ktap_report(KTAP_SKIP, "removed_device_regions_failed");
 	ktap_report(atomic64_read(&st.double_completions) ||
 		    atomic64_read(&st.callbacks) != accepted_async ? KTAP_FAIL : KTAP_PASS,
 		    "completed_exactly_once");
