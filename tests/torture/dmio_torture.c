@@ -121,7 +121,6 @@ static const char *mem_type_name(enum dmio_mem_type type)
 	return type <= DMIO_MEM_NONE ? names[type] : "?";
 }
 
-
 struct run {
 	void *addr;
 	unsigned int len;
@@ -530,7 +529,7 @@ static void treq_check_bits(struct treq *r, bool write)
 		       (d->kind == DEV_ERR || (d->kind == DEV_WERR && write));
 		if (want != got) {
 			atomic64_inc(&st.bad_bits);
-			fail_diag("%s region %u of %u (%s %s, %llu+%llu): error bit %d, expected %d",
+			fail_diag("%s region %u/%u (%s %s, %llu+%llu): bit %d, want %d",
 				  write ? "write" : "read", i, r->nr, kind_name[d->kind],
 				  d->path, (unsigned long long)r->where[i].sector,
 				  (unsigned long long)r->where[i].count, got, want);
@@ -810,7 +809,6 @@ static int add_devs(char *list, enum dev_kind kind)
 	return 0;
 }
 
-
 static struct tthread *tt;
 static char *lists[4];
 
@@ -819,11 +817,11 @@ static void report(void)
 	s64 bad_bits = atomic64_read(&st.bad_bits);
 	s64 accepted_async = atomic64_read(&st.async_accepted);
 
-	ktap_diag("torture: requests=%lld (sync %lld, async %lld; writes %lld, reads %lld) regions=%lld",
+	ktap_diag("torture: requests=%lld sync=%lld async=%lld writes=%lld reads=%lld",
 		  atomic64_read(&st.requests), atomic64_read(&st.sync),
-		  atomic64_read(&st.async),
-		  atomic64_read(&st.writes), atomic64_read(&st.reads),
-		  atomic64_read(&st.regions));
+		  atomic64_read(&st.async), atomic64_read(&st.writes),
+		  atomic64_read(&st.reads));
+	ktap_diag("torture: regions=%lld", atomic64_read(&st.regions));
 	ktap_diag("torture: bytes_written=%lld bytes_verified=%lld",
 		  atomic64_read(&st.bytes_written), atomic64_read(&st.bytes_verified));
 	ktap_diag("torture: expected_region_failures=%lld removed_device_failures=%lld",
