@@ -32,7 +32,7 @@ t0=$(date +%s)
 if [ "${DMIO_DEBUG_CACHED_ONLY:-0}" = 1 ]; then
 	if ! kout=$("$DMIO_TOP/tests/harness/debug-kernel.sh" --cached 2>/dev/null); then
 		echo "make check-debug: SKIPPED: no debug kernel cached for this config in $DMIO_CACHE/debug" \
-			"(run 'make debug-kernel' once: about 25-35 min on 2 cores)"
+			"(run 'make debug-kernel' once: about 10-15 min on 2 cores)"
 		exit 0
 	fi
 else
