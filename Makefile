@@ -7,6 +7,11 @@
 #   make tests                          build the in-kernel test modules too
 #   make examples                       build the example consumer modules
 #   make check                          the kernel-matrix tests (needs root)
+#   make torture                        build the torture module (tests/torture)
+#   make debug-kernel                   build the KASAN/lockdep/kmemleak debug
+#                                       kernel once (cached; needs root)
+#   make check-debug                    selftests + torture run on the debug
+#                                       kernel (needs root; docs/DEBUG.md)
 #   make lint                           static analysis: sparse, checkpatch,
 #                                       kernel-doc, Coccinelle (needs root)
 #   make demo                           the demo in a real kernel (needs root)
@@ -24,9 +29,11 @@ KBUILD_ARGS := DMIO_BUILD=$(DMIO_BUILD) DMIO_VERSION=$(DMIO_VERSION) \
 	$(if $(KERNELRELEASE),KERNELRELEASE=$(KERNELRELEASE))
 SELFTEST := $(CURDIR)/tests/selftest
 CONSUMERS := $(CURDIR)/tests/consumers
+TORTURE := $(CURDIR)/tests/torture
 EXAMPLES := $(patsubst %/Kbuild,%,$(wildcard $(CURDIR)/examples/*/Kbuild))
 
 .PHONY: all modules tests examples probe check lint demo clean help kdir-check \
+	torture debug-kernel check-debug \
 	dkms-publish dkms-unpublish publish-check pkg-versions deb rpm
 
 all: modules
@@ -46,6 +53,11 @@ tests: modules
 	$(MAKE) -C "$(KDIR)" M=$(CONSUMERS) $(KBUILD_ARGS) DMIO_TOP=$(CURDIR) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
+# The torture run of check-debug (tests/torture), against this tree's dmio.
+torture: modules
+	$(MAKE) -C "$(KDIR)" M=$(TORTURE) $(KBUILD_ARGS) DMIO_TOP=$(CURDIR) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+
 # The example consumers build against this tree's headers and Module.symvers,
 # as they would against an installed dmio.
 examples: modules
@@ -56,6 +68,12 @@ examples: modules
 
 check:
 	tests/harness/check.sh
+
+debug-kernel:
+	tests/harness/debug-kernel.sh
+
+check-debug:
+	tests/harness/check-debug.sh
 
 # make check runs the same checks as matrix steps (tests/steps/global/10-lint.sh
 # once, tests/steps/suite/20-sparse.sh per suite). KERNELS= limits sparse.
@@ -122,5 +140,6 @@ clean:
 	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(CURDIR) $(KBUILD_ARGS) clean
 	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(SELFTEST) $(KBUILD_ARGS) clean
 	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(CONSUMERS) $(KBUILD_ARGS) clean
+	-test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$(TORTURE) $(KBUILD_ARGS) clean
 	-for d in $(EXAMPLES); do test -d "$(KDIR)" && $(MAKE) -C "$(KDIR)" M=$$d clean; done
 	rm -f Module.symvers modules.order

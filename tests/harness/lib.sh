@@ -386,3 +386,61 @@ overlay_chroot() {
 			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
 	' sh "$(chroot_dir "$suite")" "$state" "$io" "$apt" "$@"
 }
+
+
+# --- Debug-kernel helpers (tests/harness/check-debug.sh) ---
+
+# Console lines of any checker report: oops, KASAN, UBSAN, lockdep, debug
+# objects, kmemleak, hung and stalled tasks, WARN, slab corruption.
+DEBUG_BAD_CONSOLE='BUG:|BUG [a-z_0-9-]+ \(|Objects remaining|Oops|WARNING:|Call Trace|blocked for more than|Kernel panic|general protection fault|UBSAN:|KASAN:|unreferenced object|suspected memory leak|ODEBUG:|possible (circular|recursive) locking|inconsistent lock state|turning off the locking correctness validator|INFO: rcu|detected stall|soft lockup|hard LOCKUP|page allocation failure|Out of memory|oom-kill|Poison overwritten|Redzone|Padding overwritten|Object padding'
+
+# The console without the stretches a test brackets with
+# dmio-expect-warning-begin/-end (a warning provoked on purpose).
+debug_console_unbracketed() {
+	awk '/dmio-expect-warning-begin/ { inside = 1 } !inside { print }
+		/dmio-expect-warning-end/ { inside = 0 }' "$1"
+}
+
+# Judge a debug-kernel console log with its KTAP counts: the same verdict
+# as make check's (finished, expected warnings present, no report outside
+# them, every planned test passed), with the wider pattern above. On
+# failure echo the reason and quote the first report (up to 60 lines).
+# Usage: debug_console_verdict LOG PASSED FAILED SKIPPED PLANNED
+debug_console_verdict() {
+	local log=$1 passed=$2 failed=$3 skipped=$4 planned=$5 line finished=1
+	grep -q 'dmio-guest: done' "$log" || finished=0
+	line=$(debug_console_unbracketed "$log" | grep -Enm1 "$DEBUG_BAD_CONSOLE")
+	if [ -n "$line" ]; then
+		echo "console shows a report: ${line#*:}"
+		[ $finished = 1 ] || echo "(and the guest did not finish)"
+		debug_console_unbracketed "$log" | sed -n "$((${line%%:*} > 5 ? ${line%%:*} - 5 : 1)),+60p" |
+			sed 's/^/    | /'
+		return 1
+	fi
+	if [ $finished = 0 ]; then
+		echo "did not finish (no 'dmio-guest: done': boot failure, hang or timeout)"
+		tail -n 60 "$log" | sed 's/^/    | /'
+		return 1
+	fi
+	if ! awk '/dmio-expect-warning-begin/ { inside = 1; seen = 0; next }
+		/dmio-expect-warning-end/ { if (!seen) missing++; inside = 0; next }
+		inside && /WARNING:/ { seen = 1 }
+		END { exit missing ? 1 : 0 }' "$log"; then
+		echo "an expected warning did not appear"
+		return 1
+	fi
+	if [ "$planned" -eq 0 ]; then
+		echo "no KTAP output"
+		return 1
+	fi
+	if [ $((passed + failed + skipped)) -ne "$planned" ]; then
+		echo "$((passed + failed + skipped)) results for $planned planned tests"
+		return 1
+	fi
+	if [ "$failed" -ne 0 ]; then
+		echo "$failed test(s) failed:"
+		grep -E '^[[:space:]]*not ok [0-9]+ ' "$log" | sed 's/^/    | /'
+		return 1
+	fi
+	return 0
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check-debug`: dmio on a debug kernel (KASAN, UBSAN, lockdep,
+# kmemleak, debug objects, slub_debug, fault injection) under QEMU/TCG:
+# the whole selftest and difftest, then a torture run with injected
+# allocation failures, failing devices, a device removed mid-I/O and little
+# free memory, then unload and a kmemleak scan. Any checker report, any
+# failed KTAP test, any hang fails the run, with the report quoted.
+#
+#   tests/harness/check-debug.sh                build the kernel if needed
+#   DMIO_DEBUG_CACHED_ONLY=1 tests/harness/check-debug.sh
+#                                               skip (exit 0, with a message)
+#                                               when the kernel is not cached
+#   TORTURE_SECONDS=120 ...                     a longer torture (default 60)
+#
+# Needs root. The kernel is cached in $DMIO_CACHE/debug (debug-kernel.sh);
+# the console log and a summary go to $DMIO_RESULTS/debug.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+OUT="$DMIO_RESULTS/debug"
+TORTURE_SECONDS=${TORTURE_SECONDS:-60}
+DEBUG_SUITE=${DEBUG_SUITE:-bookworm}
+
+need_root
+ensure_host_tools
+mkdir -p "$OUT"
+rm -f "$OUT"/*.log "$OUT/summary.txt"
+t0=$(date +%s)
+
+if [ "${DMIO_DEBUG_CACHED_ONLY:-0}" = 1 ]; then
+	if ! kout=$("$DMIO_TOP/tests/harness/debug-kernel.sh" --cached 2>/dev/null); then
+		echo "make check-debug: SKIPPED: no debug kernel cached for this config in $DMIO_CACHE/debug" \
+			"(run 'make debug-kernel' once: about 10-15 min on 2 cores)"
+		exit 0
+	fi
+else
+	kout=$("$DMIO_TOP/tests/harness/debug-kernel.sh") || die "no debug kernel"
+fi
+krel=$(cat "$kout/kernelrelease")
+key=$(basename "$kout")
+say "debug kernel $krel ($kout)"
+
+# Build dmio, its tests and the torture module against the debug tree, in
+# the same throwaway overlay of the bookworm chroot that built the kernel.
+name="build/dmio-$(echo "$DMIO_TOP" | cksum | cut -d' ' -f1)"
+built="$DMIO_CACHE/debug/$name"
+rm -rf "$built"
+mkdir -p "$built"
+tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results -cf - . |
+	tar -C "$built" -xf -
+say "building dmio, selftests and torture against $krel"
+# One user of the overlay's upper layer at a time (debug-kernel.sh too).
+(
+	flock 9
+	overlay_chroot "$DEBUG_SUITE" "$DMIO_CACHE/debug/overlay-$DEBUG_SUITE" "$DMIO_CACHE/debug" \
+		nice -n 19 make -C "/mnt/$name" KDIR="/mnt/$key/linux" tests torture
+) 9>"$DMIO_CACHE/debug/.lock" >"$OUT/build.log" 2>&1 ||
+	{ tail -n 30 "$OUT/build.log" >&2; die "build failed (see $OUT/build.log)"; }
+if grep -E '(warning|error):' "$OUT/build.log" | grep -v 'Skipping BTF' >/dev/null; then
+	grep -E '(warning|error):' "$OUT/build.log" >&2
+	die "the build against the debug kernel printed warnings"
+fi
+
+# The kernel has no modules of its own: an empty module map for the
+# initramfs builder.
+mkdir -p "$kout/lib/modules/$krel"
+: >"$kout/lib/modules/$krel/modules.dep"
+initrd=$(mktemp)
+EXTRA_FILES="$built/dmio.ko:dmio/dmio.ko $built/tests/selftest/dmio_selftest.ko:dmio/dmio_selftest.ko $built/tests/selftest/dmio_difftest.ko:dmio/dmio_difftest.ko $built/tests/torture/dmio_torture.ko:dmio/dmio_torture.ko $DMIO_TOP/tests/harness/guest/check.sh:dmio/check.sh" \
+	GUEST_MODULES="" initramfs_build "$initrd" "$kout" "$krel" \
+	"$DMIO_TOP/tests/harness/guest/check-debug.sh"
+# The guest script reads TORTURE_SECONDS from the kernel command line
+# (init passes unknown key=value words into the environment).
+say "booting the debug kernel under QEMU (TCG); the torture runs ${TORTURE_SECONDS}s"
+start=$(date +%s)
+GUEST_MEM=${GUEST_MEM:-1024} BOOT_TIMEOUT=${BOOT_TIMEOUT:-2400} qemu_boot "$kout/bzImage" "$initrd" \
+	"$OUT/console.log" "brd.rd_nr=2 brd.rd_size=65536 null_blk.nr_devices=0 \
+	kmemleak=on TORTURE_SECONDS=$TORTURE_SECONDS"
+rm -f "$initrd"
+boot_s=$(($(date +%s) - start))
+
+counts=$(awk -f "$DMIO_TOP/tests/harness/ktap.awk" "$OUT/console.log" 2>/dev/null || echo "0 0 0 0")
+read -r passed failed skipped planned <<<"$counts"
+echo
+echo "dmio check-debug on $krel: guest ran ${boot_s}s, $passed passed, $failed failed, $skipped skipped of $planned"
+grep -E '# (torture:|faults injected)' "$OUT/console.log" | sed 's/^/  /'
+if reason=$(debug_console_verdict "$OUT/console.log" "$passed" "$failed" "$skipped" "$planned"); then
+	echo "ok $krel $passed/$planned $((($(date +%s) - t0)))s" >"$OUT/summary.txt"
+	echo "make check-debug: all green (console: $OUT/console.log)"
+	exit 0
+fi
+echo "fail $krel: $(echo "$reason" | head -n 1)" >"$OUT/summary.txt"
+echo "make check-debug: FAILED: $reason"
+echo "(console: $OUT/console.log)"
+exit 1
