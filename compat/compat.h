@@ -69,6 +69,14 @@ static inline unsigned int bdev_max_discard_sectors(struct block_device *bdev)
 }
 #endif
 
+#ifndef DMIO_HAVE_MEMZERO_PAGE
+#include <linux/highmem.h>
+static inline void memzero_page(struct page *page, size_t offset, size_t len)
+{
+	zero_user(page, offset, len);
+}
+#endif
+
 #ifndef DMIO_HAVE_BDEV_NR_SECTORS
 static inline sector_t bdev_nr_sectors(struct block_device *bdev)
 {

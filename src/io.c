@@ -321,6 +321,25 @@ static void dispatch_data(struct dmio_io *io, unsigned int i,
 	}
 }
 
+/*
+ * A read that fails before any bio was sent hands back zeroes too, as a
+ * failed bio does (dmio_endio): never stale memory.
+ */
+static void zero_memory(const struct dmio_memory *mem, u64 bytes)
+{
+	struct dmio_cursor cur;
+	unsigned int len, offset;
+	struct page *page;
+
+	dmio_cursor_init(&cur, mem);
+	while (bytes && dmio_cursor_get(&cur, &page, &len, &offset)) {
+		len = min_t(u64, len, bytes);
+		memzero_page(page, offset, len);
+		dmio_cursor_advance(&cur, len);
+		bytes -= len;
+	}
+}
+
 static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
 			    unsigned int i, const struct dmio_region *r,
 			    blk_opf_t opf)
@@ -331,6 +350,8 @@ static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
 	    r->sector + r->count < r->sector) {
 		/* Past the end: the region fails, the others go ahead. */
 		set_bit(i, io->error_bits);
+		if (req->op == DMIO_OP_READ)
+			zero_memory(&req->mem, (u64)r->count << SECTOR_SHIFT);
 		return;
 	}
 	if (!r->count) {
@@ -366,12 +387,15 @@ static void dispatch(struct dmio_io *io, const struct dmio_request *req,
 	unsigned int i;
 
 	if (req->mem.type == DMIO_MEM_VMALLOC && op_has_data(req->op)) {
-		/* VIVT caches: write back the alias before the device sees it. */
-		unsigned int len = 0;
+		/*
+		 * VIVT caches: write back the alias before the device sees it.
+		 * The helpers take an int: no vmalloc buffer comes near 2 GiB.
+		 */
+		u64 len = 0;
 
 		for (i = 0; i < num_regions; i++)
-			len = max_t(unsigned int, len,
-				    where[i].count << SECTOR_SHIFT);
+			len = max_t(u64, len, (u64)where[i].count << SECTOR_SHIFT);
+		len = min_t(u64, len, INT_MAX);
 		flush_kernel_vmap_range(req->mem.ptr.vaddr + req->mem.offset,
 					len);
 		if (req->op == DMIO_OP_READ) {

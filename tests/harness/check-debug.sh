@@ -55,7 +55,7 @@ say "building dmio, selftests and torture against $krel"
 (
 	flock 9
 	overlay_chroot "$DEBUG_SUITE" "$DMIO_CACHE/debug/overlay-$DEBUG_SUITE" "$DMIO_CACHE/debug" \
-		nice -n 19 make -C "/mnt/$name" KDIR="/mnt/$key/linux" tests torture
+		nice -n 19 make -C "/mnt/$name" KDIR="/mnt/$key/linux" tests examples torture
 ) 9>"$DMIO_CACHE/debug/.lock" >"$OUT/build.log" 2>&1 ||
 	{ tail -n 30 "$OUT/build.log" >&2; die "build failed (see $OUT/build.log)"; }
 if grep -E '(warning|error):' "$OUT/build.log" | grep -v 'Skipping BTF' >/dev/null; then
@@ -68,7 +68,12 @@ fi
 mkdir -p "$kout/lib/modules/$krel"
 : >"$kout/lib/modules/$krel/modules.dep"
 initrd=$(mktemp)
-EXTRA_FILES="$built/dmio.ko:dmio/dmio.ko $built/tests/selftest/dmio_selftest.ko:dmio/dmio_selftest.ko $built/tests/selftest/dmio_difftest.ko:dmio/dmio_difftest.ko $built/tests/torture/dmio_torture.ko:dmio/dmio_torture.ko $DMIO_TOP/tests/harness/guest/check.sh:dmio/check.sh" \
+extra="$built/dmio.ko:dmio/dmio.ko $DMIO_TOP/tests/harness/guest/check.sh:dmio/check.sh"
+for ko in "$built"/tests/selftest/*.ko "$built"/tests/consumers/*.ko \
+	  "$built"/examples/*/*.ko "$built"/tests/torture/*.ko; do
+	[ -f "$ko" ] && extra="$extra $ko:dmio/$(basename "$ko")"
+done
+EXTRA_FILES="$extra" \
 	GUEST_MODULES="" initramfs_build "$initrd" "$kout" "$krel" \
 	"$DMIO_TOP/tests/harness/guest/check-debug.sh"
 # The guest script reads TORTURE_SECONDS from the kernel command line

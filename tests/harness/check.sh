@@ -17,39 +17,7 @@ BAD_CONSOLE='BUG:|BUG [a-z_0-9-]+ \(|Objects remaining|Oops|WARNING:|Call Trace|
 
 # Judge a console log: echo a reason and fail when the run is not clean.
 console_verdict() {
-	local log=$1 passed=$2 failed=$3 skipped=$4 planned=$5
-	if ! grep -q 'dmio-guest: done' "$log"; then
-		echo "did not finish (no 'dmio-guest: done': boot failure or timeout)"
-		return 1
-	fi
-	# A test that provokes a warning on purpose brackets it with markers:
-	# inside them a warning is required, outside none is allowed.
-	if awk '/dmio-expect-warning-begin/ { inside = 1; seen = 0; next }
-		/dmio-expect-warning-end/ { if (!seen) missing++; inside = 0; next }
-		inside && /WARNING:/ { seen = 1 }
-		END { exit missing ? 1 : 0 }' "$log"; then :; else
-		echo "an expected warning did not appear"
-		return 1
-	fi
-	if awk '/dmio-expect-warning-begin/ { inside = 1 } !inside { print }
-		/dmio-expect-warning-end/ { inside = 0 }' "$log" | grep -Eq "$BAD_CONSOLE"; then
-		echo "console shows: $(awk '/dmio-expect-warning-begin/ { inside = 1 } !inside { print }
-			/dmio-expect-warning-end/ { inside = 0 }' "$log" | grep -Em1 "$BAD_CONSOLE")"
-		return 1
-	fi
-	if [ "$planned" -eq 0 ]; then
-		echo "no KTAP output"
-		return 1
-	fi
-	if [ $((passed + failed + skipped)) -ne "$planned" ]; then
-		echo "$((passed + failed + skipped)) results for $planned planned tests"
-		return 1
-	fi
-	if [ "$failed" -ne 0 ]; then
-		echo "$failed test(s) failed"
-		return 1
-	fi
-	return 0
+	console_verdict_for "$BAD_CONSOLE" "$@"
 }
 
 # Judge a step's log (KTAP inside) and its exit code; record a row.

@@ -396,7 +396,7 @@ DEBUG_BAD_CONSOLE='BUG:|BUG [a-z_0-9-]+ \(|Objects remaining|Oops|WARNING:|Call 
 
 # The console without the stretches a test brackets with
 # dmio-expect-warning-begin/-end (a warning provoked on purpose).
-debug_console_unbracketed() {
+console_unbracketed() {
 	awk '/dmio-expect-warning-begin/ { inside = 1 } !inside { print }
 		/dmio-expect-warning-end/ { inside = 0 }' "$1"
 }
@@ -406,20 +406,23 @@ debug_console_unbracketed() {
 # them, every planned test passed), with the wider pattern above. On
 # failure echo the reason and quote the first report (up to 60 lines).
 # Usage: debug_console_verdict LOG PASSED FAILED SKIPPED PLANNED
-debug_console_verdict() {
-	local log=$1 passed=$2 failed=$3 skipped=$4 planned=$5 line finished=1
+# Verdict on a console (or step) log: one line of reason on stdout and
+# return 1 when the run is not clean, the evidence quoted on stderr.
+# Usage: console_verdict_for BAD_PATTERN LOG PASSED FAILED SKIPPED PLANNED
+console_verdict_for() {
+	local bad=$1 log=$2 passed=$3 failed=$4 skipped=$5 planned=$6 line finished=1
 	grep -q 'dmio-guest: done' "$log" || finished=0
-	line=$(debug_console_unbracketed "$log" | grep -Enm1 "$DEBUG_BAD_CONSOLE")
+	line=$(console_unbracketed "$log" | grep -Enm1 "$bad")
 	if [ -n "$line" ]; then
 		echo "console shows a report: ${line#*:}"
-		[ $finished = 1 ] || echo "(and the guest did not finish)"
-		debug_console_unbracketed "$log" | sed -n "$((${line%%:*} > 5 ? ${line%%:*} - 5 : 1)),+60p" |
-			sed 's/^/    | /'
+		[ $finished = 1 ] || echo "(and the guest did not finish)" >&2
+		console_unbracketed "$log" | sed -n "$((${line%%:*} > 5 ? ${line%%:*} - 5 : 1)),+60p" |
+			sed 's/^/    | /' >&2
 		return 1
 	fi
 	if [ $finished = 0 ]; then
 		echo "did not finish (no 'dmio-guest: done': boot failure, hang or timeout)"
-		tail -n 60 "$log" | sed 's/^/    | /'
+		tail -n 60 "$log" | sed 's/^/    | /' >&2
 		return 1
 	fi
 	if ! awk '/dmio-expect-warning-begin/ { inside = 1; seen = 0; next }
@@ -438,9 +441,13 @@ debug_console_verdict() {
 		return 1
 	fi
 	if [ "$failed" -ne 0 ]; then
-		echo "$failed test(s) failed:"
-		grep -E '^[[:space:]]*not ok [0-9]+ ' "$log" | sed 's/^/    | /'
+		echo "$failed test(s) failed"
+		grep -E '^[[:space:]]*not ok [0-9]+ ' "$log" | sed 's/^/    | /' >&2
 		return 1
 	fi
 	return 0
+}
+
+debug_console_verdict() {
+	console_verdict_for "$DEBUG_BAD_CONSOLE" "$@"
 }

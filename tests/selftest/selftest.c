@@ -134,21 +134,24 @@ out:
 static enum ktap_result test_read_past_end_fails(void)
 {
 	sector_t size = bdev_nr_sectors(tdev.ram0.bdev);
+	enum ktap_result res = KTAP_FAIL;
 	unsigned long bits;
 	void *buf;
 	int err;
 
-	buf = kzalloc(8 * SECTOR_SIZE, GFP_KERNEL);
+	buf = kmalloc(8 * SECTOR_SIZE, GFP_KERNEL);
 	if (!buf)
 		return KTAP_FAIL;
+	memset(buf, 0x5a, 8 * SECTOR_SIZE);
 	/* Starts inside the device, ends 4 sectors past it. */
 	err = kmem_io(DMIO_OP_READ, buf, size - 4, 8, &bits);
+	if (ktap_expect(err == -EIO, "got %d", err) &&
+	    ktap_expect(bits == 1, "error bits %#lx", bits) &&
+	    ktap_expect(!memchr_inv(buf, 0, 8 * SECTOR_SIZE),
+			"the failed read left stale memory"))
+		res = KTAP_PASS;
 	kfree(buf);
-	if (!ktap_expect(err == -EIO, "got %d", err))
-		return KTAP_FAIL;
-	if (!ktap_expect(bits == 1, "error bits %#lx", bits))
-		return KTAP_FAIL;
-	return KTAP_PASS;
+	return res;
 }
 
 static void open_optional(const char *path, struct dmio_bdev *d)

@@ -171,10 +171,7 @@ static void tmem_free(struct tmem *m)
 		bio_put(m->bio);
 	for (i = 0; i < m->npages; i++)
 		__free_pages(m->pages[i], m->orders[i]);
-	if (m->mem.type == DMIO_MEM_VMALLOC)
-		vfree(m->vaddr);
-	else
-		kfree(m->vaddr);
+	kvfree(m->vaddr);	/* vmalloc() or kmalloc() memory */
 	kfree(m->runs);
 	kfree(m->pages);
 	kfree(m->orders);

@@ -27,6 +27,7 @@ DM_IO_REQUEST_BI_OP		4.8	6.0
 DM_IO_REQUEST_BI_OPF		6.0	-
 DM_IO_UNSUP			7.1+	-
 IO_NOTIFY_FN_UNSUP		7.1+	-
+MEMZERO_PAGE			5.12	-
 '
 
 # Version of the kernel as a sortable number: 6.12 -> 6012.
