@@ -57,22 +57,48 @@ void dmio_cursor_init(struct dmio_cursor *cur, const struct dmio_memory *mem)
 	}
 }
 
+/* A run that starts @pos bytes into the pages from @page on. */
+static void run_at(struct page *page, size_t pos, struct page **run_page,
+		   unsigned int *offset)
+{
+	*run_page = nth_page(page, pos >> PAGE_SHIFT);
+	*offset = offset_in_page(pos);
+}
+
+/* Does @bv start @pos bytes into the pages from @page on? */
+static bool bvec_follows(struct page *page, size_t pos,
+			 const struct bio_vec *bv)
+{
+	return nth_page(page, pos >> PAGE_SHIFT) ==
+	       nth_page(bv->bv_page, bv->bv_offset >> PAGE_SHIFT) &&
+	       offset_in_page(pos) == offset_in_page(bv->bv_offset);
+}
+
 /**
  * dmio_cursor_get() - the run of bytes at the cursor
  * @cur: the cursor
- * @page: the page the run is in
- * @len: bytes of the run, up to the end of @page
+ * @max: most bytes the caller wants (at least 1)
+ * @page: the page the run starts in
+ * @len: bytes of the run, at most @max; the run may go on into the pages
+ *	that follow @page when they are physically contiguous (one bio_vec)
  * @offset: where in @page the run starts
+ *
+ * Runs are as long as the memory is physically contiguous (consecutive
+ * pages of a page list, bio_vecs that go on where the last one ended, a
+ * multi-page bio_vec, kernel memory), so that one bio_add_page() call
+ * covers them. Vmalloc memory goes one page at a time.
  *
  * Return: false when the memory is exhausted (a page list or bio shorter
  * than the regions), true otherwise.
  */
-bool dmio_cursor_get(struct dmio_cursor *cur, struct page **page,
-		     unsigned int *len, unsigned int *offset)
+bool dmio_cursor_get(struct dmio_cursor *cur, unsigned int max,
+		     struct page **page, unsigned int *len,
+		     unsigned int *offset)
 {
+	const struct bio_vec *bv_next;
+	struct dmio_page_list *pl;
 	unsigned long addr;
 	struct bio_vec bv;
-	size_t pos;
 
 	switch (cur->type) {
 	case DMIO_MEM_PAGE_LIST:
@@ -81,35 +107,52 @@ bool dmio_cursor_get(struct dmio_cursor *cur, struct page **page,
 		*page = cur->pl->page;
 		*offset = cur->offset;
 		*len = PAGE_SIZE - cur->offset;
+		/* Further elements whose pages follow this one join the run. */
+		for (pl = cur->pl->next; *len < max && pl && pl->page &&
+		     pl->page == nth_page(*page, (*offset + *len) >> PAGE_SHIFT);
+		     pl = pl->next)
+			*len += PAGE_SIZE;
+		*len = min(*len, max);
 		return true;
 	case DMIO_MEM_BVEC:
-		/* A multi-page bio_vec is handed out one page at a time. */
-		pos = cur->bvec->bv_offset + cur->offset;
-		*page = nth_page(cur->bvec->bv_page, pos >> PAGE_SHIFT);
-		*offset = offset_in_page(pos);
-		*len = min_t(size_t, cur->bvec->bv_len - cur->offset,
-			     PAGE_SIZE - *offset);
-		return *len != 0;
+		run_at(cur->bvec->bv_page, cur->bvec->bv_offset + cur->offset,
+		       page, offset);
+		*len = cur->bvec->bv_len - cur->offset;
+		if (!*len)
+			return false;
+		/*
+		 * Further bio_vecs that go on where this one ends join the run;
+		 * the array holds enough of them for @max more bytes.
+		 */
+		for (bv_next = cur->bvec + 1; *len < max && bv_next->bv_len &&
+		     bvec_follows(*page, *offset + *len, bv_next); bv_next++)
+			*len += bv_next->bv_len;
+		*len = min(*len, max);
+		return true;
 	case DMIO_MEM_BIO:
 		if (!cur->iter.bi_size)
 			return false;
-		/* The iterator already yields single-page bio_vecs. */
-		bv = bio_iter_iovec(cur->bio, cur->iter);
-		*page = bv.bv_page;
-		*offset = bv.bv_offset;
-		*len = bv.bv_len;
+		bv = mp_bvec_iter_bvec(cur->bio->bi_io_vec, cur->iter);
+		run_at(bv.bv_page, bv.bv_offset, page, offset);
+		*len = min(max, bv.bv_len);
 		return true;
 	case DMIO_MEM_VMALLOC:
 		addr = (unsigned long)cur->vaddr + cur->offset;
 		*page = vmalloc_to_page((void *)addr);
 		*offset = offset_in_page(addr);
-		*len = PAGE_SIZE - *offset;
+		*len = min_t(unsigned int, max, PAGE_SIZE - *offset);
 		return *page;
 	case DMIO_MEM_KERNEL:
 		addr = (unsigned long)cur->vaddr + cur->offset;
 		*page = virt_to_page((void *)addr);
 		*offset = offset_in_page(addr);
 		*len = PAGE_SIZE - *offset;
+		/* The linear map: extend over pages whose memmap is contiguous. */
+		while (*len < max &&
+		       virt_to_page((void *)(addr + *len)) ==
+		       nth_page(*page, (*offset + *len) >> PAGE_SHIFT))
+			*len += PAGE_SIZE;
+		*len = min(*len, max);
 		return true;
 	case DMIO_MEM_NONE:
 		break;
@@ -127,14 +170,15 @@ void dmio_cursor_advance(struct dmio_cursor *cur, unsigned int bytes)
 	switch (cur->type) {
 	case DMIO_MEM_PAGE_LIST:
 		cur->offset += bytes;
-		if (cur->offset >= PAGE_SIZE) {
+		while (cur->offset >= PAGE_SIZE) {
 			cur->offset -= PAGE_SIZE;
 			cur->pl = cur->pl->next;
 		}
 		break;
 	case DMIO_MEM_BVEC:
 		cur->offset += bytes;
-		if (cur->offset >= cur->bvec->bv_len) {
+		/* Never look at the bio_vec after the last one consumed. */
+		while (cur->offset && cur->offset >= cur->bvec->bv_len) {
 			cur->offset -= cur->bvec->bv_len;
 			cur->bvec++;
 		}
