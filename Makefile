@@ -7,6 +7,9 @@
 #   make tests                          build the in-kernel test modules too
 #   make examples                       build the example consumer modules
 #   make check                          the kernel-matrix tests (needs root)
+#   make bench                          dmio vs the kernel's dm-io vs a bare
+#                                       bio loop in a real kernel (needs root;
+#                                       KERNELS=, default sid)
 #   make lint                           static analysis: sparse, checkpatch,
 #                                       kernel-doc, Coccinelle (needs root)
 #   make demo                           the demo in a real kernel (needs root)
@@ -25,7 +28,7 @@ KBUILD_ARGS := DMIO_BUILD=$(DMIO_BUILD) DMIO_VERSION=$(DMIO_VERSION) \
 SELFTEST := $(CURDIR)/tests/selftest
 EXAMPLES := $(patsubst %/Kbuild,%,$(wildcard $(CURDIR)/examples/*/Kbuild))
 
-.PHONY: all modules tests examples probe check lint demo clean help kdir-check \
+.PHONY: all modules tests examples probe check bench lint demo clean help kdir-check \
 	dkms-publish dkms-unpublish publish-check pkg-versions deb rpm
 
 all: modules
@@ -53,6 +56,9 @@ examples: modules
 
 check:
 	tests/harness/check.sh
+
+bench:
+	tests/harness/bench.sh
 
 # make check runs the same checks as matrix steps (tests/steps/global/10-lint.sh
 # once, tests/steps/suite/20-sparse.sh per suite). KERNELS= limits sparse.
