@@ -77,7 +77,7 @@ struct dmio_bio {
 	struct bio bio;		/* must be last: the bioset's front pad ends here */
 };
 
-/* A position in the caller's memory, one iterator per memory type. */
+/* A position in the caller's memory, one iterator per memory type (cursor.h). */
 struct dmio_cursor {
 	enum dmio_mem_type type;
 	unsigned int offset;		/* within the current element */
@@ -91,12 +91,6 @@ struct dmio_cursor {
 		};
 	};
 };
-
-void dmio_cursor_init(struct dmio_cursor *cur, const struct dmio_memory *mem);
-bool dmio_cursor_get(struct dmio_cursor *cur, unsigned int max,
-		     struct page **page, unsigned int *len,
-		     unsigned int *offset);
-void dmio_cursor_advance(struct dmio_cursor *cur, unsigned int bytes);
 
 extern struct workqueue_struct *dmio_wq;
 extern struct kmem_cache *dmio_io_cache;

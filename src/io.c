@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <linux/wait_bit.h>
 #include "dmio_internal.h"
+#include "cursor.h"
 
 #define DMIO_KNOWN_FLAGS (DMIO_F_FUA | DMIO_F_PREFLUSH | DMIO_F_SYNC | \
 			  DMIO_F_NOUNMAP)
@@ -57,7 +58,8 @@ static unsigned int mem_page_offset(const struct dmio_memory *mem)
 }
 
 static int check_region(const struct dmio_request *req,
-			const struct dmio_region *r, unsigned int i)
+			const struct dmio_region *r, unsigned int i,
+			unsigned int mem_offset)
 {
 	unsigned int lbs_sectors;
 
@@ -73,8 +75,7 @@ static int check_region(const struct dmio_request *req,
 				   i, (unsigned long long)r->sector,
 				   (unsigned long long)r->count,
 				   lbs_sectors << SECTOR_SHIFT, r->bdev);
-	if (op_has_data(req->op) &&
-	    (mem_page_offset(&req->mem) & ((lbs_sectors << SECTOR_SHIFT) - 1)))
+	if (mem_offset & ((lbs_sectors << SECTOR_SHIFT) - 1))
 		return dmio_refuse(-EINVAL,
 				   "memory is not aligned to the %u-byte logical block of %pg",
 				   lbs_sectors << SECTOR_SHIFT, r->bdev);
@@ -85,7 +86,7 @@ static int check_request(const struct dmio_request *req,
 			 unsigned int num_regions,
 			 const struct dmio_region *where)
 {
-	unsigned int i;
+	unsigned int i, mem_offset = 0;
 	int err;
 
 	if (!req)
@@ -104,11 +105,14 @@ static int check_request(const struct dmio_request *req,
 	/* dm-io refuses a read from several regions with -EIO; so do we. */
 	if (req->op == DMIO_OP_READ && num_regions > 1)
 		return dmio_refuse(-EIO, "a read names %u regions", num_regions);
-	if (op_has_data(req->op) && !mem_type_valid(&req->mem))
-		return dmio_refuse(-EINVAL, "memory type %d or its pointer is invalid",
-				   req->mem.type);
+	if (op_has_data(req->op)) {
+		if (!mem_type_valid(&req->mem))
+			return dmio_refuse(-EINVAL, "memory type %d or its pointer is invalid",
+					   req->mem.type);
+		mem_offset = mem_page_offset(&req->mem);
+	}
 	for (i = 0; i < num_regions; i++) {
-		err = check_region(req, &where[i], i);
+		err = check_region(req, &where[i], i, mem_offset);
 		if (err)
 			return err;
 	}
@@ -620,8 +624,9 @@ static void dispatch_deferred(struct work_struct *work)
 		io_done(io);
 }
 
-static void io_init(struct dmio_io *io, const struct dmio_request *req,
-		    unsigned int num_regions)
+static inline void io_init(struct dmio_io *io,
+			   const struct dmio_request *req,
+			   unsigned int num_regions)
 {
 	struct dmio_client *client = req->client;
 
@@ -739,7 +744,13 @@ int dmio_async(const struct dmio_request *req, unsigned int num_regions,
 		return err;
 	if (!req->notify)
 		return dmio_refuse(-EINVAL, "asynchronous request without a callback");
-	io = mempool_alloc(&req->client->io_pool, GFP_NOIO);
+	/*
+	 * The slab first, without waiting; the reserve only when that fails
+	 * (what mempool_alloc() does, minus its bookkeeping on the fast path).
+	 */
+	io = kmem_cache_alloc(dmio_io_cache, GFP_NOWAIT | __GFP_NOWARN);
+	if (unlikely(!io))
+		io = mempool_alloc(&req->client->io_pool, GFP_NOIO);
 	io_init(io, req, num_regions);
 	if (dispatch(io, req, num_regions, where, request_opf(req))) {
 		/*

@@ -44,10 +44,10 @@ MODULE_PARM_DESC(null_dev, "null_blk device without memory backing (\"\": skip)"
 static char *brd_dev = "/dev/ram0";
 module_param(brd_dev, charp, 0444);
 MODULE_PARM_DESC(brd_dev, "brd ramdisk of at least 64 MiB (\"\": skip)");
-static uint ms = 200;
+static uint ms = 50;
 module_param(ms, uint, 0444);
 MODULE_PARM_DESC(ms, "milliseconds per engine per repetition of a cell");
-static uint reps = 5;
+static uint reps = 3;
 module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps, "repetitions of every cell");
 static char *only = "";

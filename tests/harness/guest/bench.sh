@@ -7,8 +7,8 @@
 # and its results are copied to the console between markers.
 # bench_ms and bench_reps come from the kernel command line (init's
 # environment).
-ms=${bench_ms:-200}
-reps=${bench_reps:-5}
+ms=${bench_ms:-50}
+reps=${bench_reps:-3}
 only=${bench_only:-}
 
 nb=/sys/kernel/config/nullb/nullb0

@@ -1,9 +1,12 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Iterators over the caller's memory: each memory type yields the next run
- * of bytes as (page, offset in page, length), never crossing a page, so the
- * one submission loop in io.c works the same for all of them.
+ * of bytes as (page, offset in page, length), so the one submission loop in
+ * io.c works the same for all of them. Inline: they run for every bio.
  */
+#ifndef _DMIO_CURSOR_H
+#define _DMIO_CURSOR_H
+
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include "dmio_internal.h"
@@ -12,7 +15,7 @@
  * Skip whole bio_vecs so that cur->offset lies inside the current one. The
  * caller's offset may point past several of them.
  */
-static void bvec_normalize(struct dmio_cursor *cur)
+static inline void bvec_normalize(struct dmio_cursor *cur)
 {
 	while (cur->offset && cur->offset >= cur->bvec->bv_len) {
 		cur->offset -= cur->bvec->bv_len;
@@ -25,7 +28,8 @@ static void bvec_normalize(struct dmio_cursor *cur)
  * @cur: the cursor
  * @mem: the memory, already validated
  */
-void dmio_cursor_init(struct dmio_cursor *cur, const struct dmio_memory *mem)
+static __always_inline void dmio_cursor_init(struct dmio_cursor *cur,
+					     const struct dmio_memory *mem)
 {
 	cur->type = mem->type;
 	cur->offset = mem->offset;
@@ -58,16 +62,16 @@ void dmio_cursor_init(struct dmio_cursor *cur, const struct dmio_memory *mem)
 }
 
 /* A run that starts @pos bytes into the pages from @page on. */
-static void run_at(struct page *page, size_t pos, struct page **run_page,
-		   unsigned int *offset)
+static inline void run_at(struct page *page, size_t pos,
+			  struct page **run_page, unsigned int *offset)
 {
 	*run_page = nth_page(page, pos >> PAGE_SHIFT);
 	*offset = offset_in_page(pos);
 }
 
 /* Does @bv start @pos bytes into the pages from @page on? */
-static bool bvec_follows(struct page *page, size_t pos,
-			 const struct bio_vec *bv)
+static inline bool bvec_follows(struct page *page, size_t pos,
+				const struct bio_vec *bv)
 {
 	return nth_page(page, pos >> PAGE_SHIFT) ==
 	       nth_page(bv->bv_page, bv->bv_offset >> PAGE_SHIFT) &&
@@ -91,9 +95,11 @@ static bool bvec_follows(struct page *page, size_t pos,
  * Return: false when the memory is exhausted (a page list or bio shorter
  * than the regions), true otherwise.
  */
-bool dmio_cursor_get(struct dmio_cursor *cur, unsigned int max,
-		     struct page **page, unsigned int *len,
-		     unsigned int *offset)
+static __always_inline bool dmio_cursor_get(struct dmio_cursor *cur,
+					    unsigned int max,
+					    struct page **page,
+					    unsigned int *len,
+					    unsigned int *offset)
 {
 	const struct bio_vec *bv_next;
 	struct dmio_page_list *pl;
@@ -165,7 +171,8 @@ bool dmio_cursor_get(struct dmio_cursor *cur, unsigned int max,
  * @cur: the cursor
  * @bytes: bytes consumed, at most the length dmio_cursor_get() returned
  */
-void dmio_cursor_advance(struct dmio_cursor *cur, unsigned int bytes)
+static __always_inline void dmio_cursor_advance(struct dmio_cursor *cur,
+						unsigned int bytes)
 {
 	switch (cur->type) {
 	case DMIO_MEM_PAGE_LIST:
@@ -194,3 +201,5 @@ void dmio_cursor_advance(struct dmio_cursor *cur, unsigned int bytes)
 		break;
 	}
 }
+
+#endif /* _DMIO_CURSOR_H */
