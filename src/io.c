@@ -542,7 +542,7 @@ static bool __dispatch(struct dmio_io *io, const struct dmio_request *req,
 {
 	struct blk_plug plug;
 	unsigned int i;
-	bool many;
+	bool plugged;
 
 	if (req->mem.type == DMIO_MEM_VMALLOC && op_has_data(req->op)) {
 		/* VIVT caches: write back the alias before the device sees it. */
@@ -559,16 +559,22 @@ static bool __dispatch(struct dmio_io *io, const struct dmio_request *req,
 			io->flags |= DMIO_IO_VMAP;
 		}
 	}
-	/* A plug batches several bios; one bio goes straight down. */
-	many = num_regions > 1 ||
-	       where[0].count > (BIO_MAX_VECS << (PAGE_SHIFT - SECTOR_SHIFT));
-	if (many)
+	/*
+	 * Several bios: plugged, to go down as a batch. One bio to a blk-mq
+	 * queue: plugged too, as on older blk-mq (5.10) an unplugged write to
+	 * a single-queue device is issued from kblockd, a plugged one from
+	 * here, where it may complete before we return. A bio-based device
+	 * (brd, device-mapper) has no use for a plug.
+	 */
+	plugged = num_regions > 1 ||
+		  (where[0].bdev && queue_is_mq(bdev_get_queue(where[0].bdev)));
+	if (plugged)
 		blk_start_plug(&plug);
 	for (i = 0; i < num_regions; i++)
 		if (!test_bit(i, grouped))
 			dispatch_region(io, req, i, num_regions, where, grouped,
 					opf);
-	if (many)
+	if (plugged)
 		blk_finish_plug(&plug);
 	return atomic_dec_and_test(&io->pending);
 }
