@@ -12,6 +12,9 @@
 #                                       kernel once (cached; needs root)
 #   make check-debug                    selftests + torture run on the debug
 #                                       kernel (needs root; docs/DEBUG.md)
+#   make bench                          dmio vs the kernel's dm-io vs a bare
+#                                       bio loop in a real kernel (needs root;
+#                                       KERNELS=, default sid)
 #   make lint                           static analysis: sparse, checkpatch,
 #                                       kernel-doc, Coccinelle (needs root)
 #   make demo                           the demo in a real kernel (needs root)
@@ -32,7 +35,7 @@ CONSUMERS := $(CURDIR)/tests/consumers
 TORTURE := $(CURDIR)/tests/torture
 EXAMPLES := $(patsubst %/Kbuild,%,$(wildcard $(CURDIR)/examples/*/Kbuild))
 
-.PHONY: all modules tests examples probe check lint demo clean help kdir-check \
+.PHONY: all modules tests examples probe check bench lint demo clean help kdir-check \
 	torture debug-kernel check-debug \
 	dkms-publish dkms-unpublish publish-check pkg-versions deb rpm
 
@@ -74,6 +77,8 @@ debug-kernel:
 
 check-debug:
 	tests/harness/check-debug.sh
+bench:
+	tests/harness/bench.sh
 
 # make check runs the same checks as matrix steps (tests/steps/global/10-lint.sh
 # once, tests/steps/suite/20-sparse.sh per suite). KERNELS= limits sparse.

@@ -59,6 +59,26 @@ static inline struct bio *dmio_compat_bio_alloc_bioset(struct block_device *bdev
 #define bio_alloc_bioset dmio_compat_bio_alloc_bioset
 #endif
 
+#ifndef DMIO_HAVE_BIO_ALLOC_CLONE
+/*
+ * Before 5.18 a clone sharing the source's bio_vecs came from
+ * bio_clone_fast(), for the source's device; the device is set after.
+ */
+static inline struct bio *dmio_compat_bio_alloc_clone(struct block_device *bdev,
+						      struct bio *bio_src,
+						      gfp_t gfp,
+						      struct bio_set *bs)
+{
+	struct bio *bio = bio_clone_fast(bio_src, gfp, bs);
+
+	if (bio)
+		bio_set_dev(bio, bdev);
+	return bio;
+}
+
+#define bio_alloc_clone dmio_compat_bio_alloc_clone
+#endif
+
 #ifndef DMIO_HAVE_BDEV_MAX_DISCARD_SECTORS
 /* Before 5.19 discard support was a queue flag plus the queue limit. */
 static inline unsigned int bdev_max_discard_sectors(struct block_device *bdev)

@@ -43,6 +43,7 @@ struct dmio_client *dmio_client_create(unsigned int min_ios)
 	if (err)
 		goto exit_bitmap_pool;
 	atomic_set(&client->in_flight, 0);
+	client->destroying = false;
 	return client;
 
 exit_bitmap_pool:
@@ -94,6 +95,9 @@ void dmio_client_destroy(struct dmio_client *client)
 {
 	if (IS_ERR_OR_NULL(client))
 		return;
+	WRITE_ONCE(client->destroying, true);
+	/* Order it before the in_flight reads: see client_put_request(). */
+	smp_mb();
 	if (WARN_ONCE(atomic_read(&client->in_flight),
 		      "dmio: client destroyed with %d requests in flight; waiting for them\n",
 		      atomic_read(&client->in_flight)))

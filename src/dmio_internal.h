@@ -15,48 +15,75 @@
 /* Reserve of a client when its creator does not say: what dm-io keeps. */
 #define DMIO_DEFAULT_MIN_IOS	16
 
+/*
+ * Request objects a client with @min_ios keeps in reserve (its io_pool; a
+ * synchronous request keeps its request object on the caller's stack).
+ */
+#define DMIO_RESERVE_IO_OBJS(min_ios)	(min_ios)
+
 /* Bitmap longs an error or unsupported bitmap of DMIO_MAX_REGIONS needs. */
 #define DMIO_BITMAP_LONGS	BITS_TO_LONGS(DMIO_MAX_REGIONS)
 
 struct dmio_client {
-	mempool_t io_pool;	/* struct dmio_io */
+	mempool_t io_pool;	/* struct dmio_io of asynchronous requests */
 	mempool_t bitmap_pool;	/* bitmaps of requests past BITS_PER_LONG */
 	struct bio_set bios;	/* struct dmio_bio */
 	atomic_t in_flight;	/* accepted requests not yet completed */
+	bool destroying;	/* a destroyer waits for in_flight to reach 0 */
 };
 
-/* One accepted request: counts its bios and completes once. */
+/* struct dmio_io.flags */
+#define DMIO_IO_SYNC	BIT(0)	/* a caller waits on @wait */
+#define DMIO_IO_VMAP	BIT(1)	/* @vmap_addr/@vmap_len: invalidate at the end */
+#define DMIO_IO_NOTIFY2	BIT(2)	/* drop-in callback: @notify2 */
+#define DMIO_IO_NOTIFY3	BIT(3)	/* drop-in callback: @notify3 */
+
+/*
+ * One accepted request: counts its bios and completes once. Kept small (it
+ * is the per-request part of a client's reserve): fields used at different
+ * times share memory.
+ */
 struct dmio_io {
 	struct dmio_client *client;
 	atomic_t pending;		/* bios in flight + 1 while dispatching */
-	unsigned int num_regions;
-	unsigned long *error_bits;
-	unsigned long *unsup_bits;
-	unsigned long small_bits[2];	/* the bitmaps when num_regions fits a long */
-	dmio_notify_fn notify;
-	/* Callbacks of the dm-io drop-in (dm_io.c), instead of notify. */
-	void (*notify2)(unsigned long error_bits, void *context);
-	void (*notify3)(unsigned long error_bits, unsigned long unsup_bits,
-			void *context);
+	unsigned short num_regions;
+	unsigned short flags;		/* DMIO_IO_* */
+	union {
+		/* Up to BITS_PER_LONG regions: error bits, unsupported bits. */
+		unsigned long small[2];
+		/* More: from the bitmap pool, error then unsupported bitmap. */
+		unsigned long *big;
+	} bits;
+	union {
+		struct completion *wait;	/* DMIO_IO_SYNC */
+		dmio_notify_fn notify;		/* otherwise */
+		/* The dm-io eras' callbacks of the drop-in (dm_io.c). */
+		void (*notify2)(unsigned long error_bits, void *context);
+		void (*notify3)(unsigned long error_bits,
+				unsigned long unsup_bits, void *context);
+	};
 	void *context;
-	struct completion *wait;	/* set for a synchronous request */
-	void *vmap_addr;		/* vmalloc buffer to invalidate after a read */
-	unsigned int vmap_len;
-	struct work_struct work;	/* async completion, or deferred dispatch */
-	/* A dispatch deferred to the workqueue; the sync caller waits. */
-	const struct dmio_request *req;
-	const struct dmio_region *where;
-	blk_opf_t opf;
+	union {
+		struct {			/* until the last bio completes */
+			void *vmap_addr;
+			unsigned int vmap_len;
+		};
+		struct work_struct work;	/* then: the async completion */
+	};
 };
 
-/* The bios of a request carry the request and their region in front. */
+/*
+ * The bios of a request carry their region in front. A bio built from the
+ * memory names its request in bi_private; a clone (same pages, another
+ * region) names the bio whose pages it shares, on which it holds a
+ * reference until it completes.
+ */
 struct dmio_bio {
-	struct dmio_io *io;
 	unsigned int region;
 	struct bio bio;		/* must be last: the bioset's front pad ends here */
 };
 
-/* A position in the caller's memory, one iterator per memory type. */
+/* A position in the caller's memory, one iterator per memory type (cursor.h). */
 struct dmio_cursor {
 	enum dmio_mem_type type;
 	unsigned int offset;		/* within the current element */
@@ -70,11 +97,6 @@ struct dmio_cursor {
 		};
 	};
 };
-
-void dmio_cursor_init(struct dmio_cursor *cur, const struct dmio_memory *mem);
-bool dmio_cursor_get(struct dmio_cursor *cur, struct page **page,
-		     unsigned int *len, unsigned int *offset);
-void dmio_cursor_advance(struct dmio_cursor *cur, unsigned int bytes);
 
 /* dm-io era callbacks: (bits, context) or (bits, unsupported bits, context). */
 struct dmio_legacy_notify {

@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <linux/wait_bit.h>
 #include "dmio_internal.h"
+#include "cursor.h"
 
 #define DMIO_KNOWN_FLAGS (DMIO_F_FUA | DMIO_F_PREFLUSH | DMIO_F_SYNC | \
 			  DMIO_F_NOUNMAP)
@@ -57,7 +58,8 @@ static unsigned int mem_page_offset(const struct dmio_memory *mem)
 }
 
 static int check_region(const struct dmio_request *req,
-			const struct dmio_region *r, unsigned int i)
+			const struct dmio_region *r, unsigned int i,
+			unsigned int mem_offset)
 {
 	unsigned int lbs_sectors;
 
@@ -73,8 +75,7 @@ static int check_region(const struct dmio_request *req,
 				   i, (unsigned long long)r->sector,
 				   (unsigned long long)r->count,
 				   lbs_sectors << SECTOR_SHIFT, r->bdev);
-	if (op_has_data(req->op) &&
-	    (mem_page_offset(&req->mem) & ((lbs_sectors << SECTOR_SHIFT) - 1)))
+	if (mem_offset & ((lbs_sectors << SECTOR_SHIFT) - 1))
 		return dmio_refuse(-EINVAL,
 				   "memory is not aligned to the %u-byte logical block of %pg",
 				   lbs_sectors << SECTOR_SHIFT, r->bdev);
@@ -85,7 +86,7 @@ static int check_request(const struct dmio_request *req,
 			 unsigned int num_regions,
 			 const struct dmio_region *where)
 {
-	unsigned int i;
+	unsigned int i, mem_offset = 0;
 	int err;
 
 	if (!req)
@@ -104,11 +105,14 @@ static int check_request(const struct dmio_request *req,
 	/* dm-io refuses a read from several regions with -EIO; so do we. */
 	if (req->op == DMIO_OP_READ && num_regions > 1)
 		return dmio_refuse(-EIO, "a read names %u regions", num_regions);
-	if (op_has_data(req->op) && !mem_type_valid(&req->mem))
-		return dmio_refuse(-EINVAL, "memory type %d or its pointer is invalid",
-				   req->mem.type);
+	if (op_has_data(req->op)) {
+		if (!mem_type_valid(&req->mem))
+			return dmio_refuse(-EINVAL, "memory type %d or its pointer is invalid",
+					   req->mem.type);
+		mem_offset = mem_page_offset(&req->mem);
+	}
 	for (i = 0; i < num_regions; i++) {
-		err = check_region(req, &where[i], i);
+		err = check_region(req, &where[i], i, mem_offset);
 		if (err)
 			return err;
 	}
@@ -147,81 +151,171 @@ static blk_opf_t request_opf(const struct dmio_request *req)
 	return opf;
 }
 
-/* A request is done with its client; a destroyer may be waiting for that. */
+/*
+ * A request is done with its client; a destroyer may be waiting for that.
+ * The destroyer sets ->destroying before it checks ->in_flight, and the
+ * decrement is a full barrier, so one of the two sees the other.
+ */
 static void client_put_request(struct dmio_client *client)
 {
-	if (atomic_dec_and_test(&client->in_flight))
+	if (atomic_dec_and_test(&client->in_flight) &&
+	    READ_ONCE(client->destroying))
 		wake_up_var(&client->in_flight);
 }
 
-/* Complete an asynchronous request in process context. */
-static void complete_async(struct work_struct *work)
+static unsigned long *io_error_bits(struct dmio_io *io)
 {
-	struct dmio_io *io = container_of(work, struct dmio_io, work);
+	return io->num_regions <= BITS_PER_LONG ? &io->bits.small[0] :
+	       io->bits.big;
+}
+
+static unsigned long *io_unsup_bits(struct dmio_io *io)
+{
+	return io->num_regions <= BITS_PER_LONG ? &io->bits.small[1] :
+	       io->bits.big + DMIO_BITMAP_LONGS;
+}
+
+/* Give back what a request holds besides its request object. */
+static void io_release(struct dmio_io *io)
+{
+	if (io->num_regions > BITS_PER_LONG)
+		mempool_free(io->bits.big, &io->client->bitmap_pool);
+}
+
+static void io_free(struct dmio_io *io)
+{
 	struct dmio_client *client = io->client;
+
+	io_release(io);
+	mempool_free(io, &client->io_pool);
+	client_put_request(client);
+}
+
+/*
+ * Run the callback of a finished asynchronous request, in process context.
+ * The request is freed first: the callback may destroy the client, so
+ * nothing of the client may be touched after it runs.
+ */
+static noinline void complete_async_big(struct dmio_io *io)
+{
 	unsigned long error_bits[DMIO_BITMAP_LONGS];
 	unsigned long unsup_bits[DMIO_BITMAP_LONGS];
 	unsigned int longs = BITS_TO_LONGS(io->num_regions);
 	dmio_notify_fn notify = io->notify;
-	void (*notify2)(unsigned long, void *) = io->notify2;
-	void (*notify3)(unsigned long, unsigned long, void *) = io->notify3;
 	void *context = io->context;
 
-	/*
-	 * Free the request before the callback: the callback may destroy the
-	 * client, so nothing of the client may be touched after it runs.
-	 */
-	memcpy(error_bits, io->error_bits, longs * sizeof(long));
-	memcpy(unsup_bits, io->unsup_bits, longs * sizeof(long));
-	if (io->error_bits != io->small_bits)
-		mempool_free(io->error_bits, &client->bitmap_pool);
-	mempool_free(io, &client->io_pool);
-	client_put_request(client);
-	/* The drop-in's callbacks see one long: it refuses more regions. */
-	if (notify2)
-		notify2(error_bits[0] | unsup_bits[0], context);
-	else if (notify3)
-		notify3(error_bits[0], unsup_bits[0], context);
+	memcpy(error_bits, io_error_bits(io), longs * sizeof(long));
+	memcpy(unsup_bits, io_unsup_bits(io), longs * sizeof(long));
+	io_free(io);
+	notify(error_bits, unsup_bits, context);
+}
+
+static void complete_async_io(struct dmio_io *io)
+{
+	unsigned long error_bits, unsup_bits;
+	dmio_notify_fn notify = io->notify;
+	struct dmio_legacy_notify legacy = {
+		.notify2 = io->notify2, .notify3 = io->notify3,
+	};
+	void *context = io->context;
+	unsigned short flags;
+
+	if (io->num_regions > BITS_PER_LONG) {
+		complete_async_big(io);
+		return;
+	}
+	error_bits = io->bits.small[0];
+	unsup_bits = io->bits.small[1];
+	flags = io->flags;
+	io_free(io);
+	/* The drop-in's callbacks (at most BITS_PER_LONG regions). */
+	if (flags & DMIO_IO_NOTIFY2)
+		legacy.notify2(error_bits | unsup_bits, context);
+	else if (flags & DMIO_IO_NOTIFY3)
+		legacy.notify3(error_bits, unsup_bits, context);
 	else
-		notify(error_bits, unsup_bits, context);
+		notify(&error_bits, &unsup_bits, context);
+}
+
+static void complete_async(struct work_struct *work)
+{
+	complete_async_io(container_of(work, struct dmio_io, work));
 }
 
 static void finish_bits(struct dmio_io *io)
 {
 	/* A region that also failed outright reports only the failure. */
-	bitmap_andnot(io->unsup_bits, io->unsup_bits, io->error_bits,
-		      io->num_regions);
-	if (io->vmap_addr)
+	if (io->num_regions <= BITS_PER_LONG)
+		io->bits.small[1] &= ~io->bits.small[0];
+	else
+		bitmap_andnot(io_unsup_bits(io), io_unsup_bits(io),
+			      io_error_bits(io), io->num_regions);
+	if (io->flags & DMIO_IO_VMAP)
 		invalidate_kernel_vmap_range(io->vmap_addr, io->vmap_len);
+}
+
+/*
+ * The last bio of a request completed (any context): wake the synchronous
+ * caller, or complete an asynchronous request from the dmio workqueue.
+ */
+static void io_done(struct dmio_io *io)
+{
+	finish_bits(io);
+	if (io->flags & DMIO_IO_SYNC) {
+		complete(io->wait);
+		return;
+	}
+	INIT_WORK(&io->work, complete_async);	/* the vmap fields are done */
+	queue_work(dmio_wq, &io->work);
 }
 
 static void io_put(struct dmio_io *io)
 {
-	if (!atomic_dec_and_test(&io->pending))
-		return;
-	finish_bits(io);
-	if (io->wait)
-		complete(io->wait);
+	if (atomic_dec_and_test(&io->pending))
+		io_done(io);
+}
+
+static void bio_status(struct bio *bio, struct dmio_io *io)
+{
+	unsigned int region = container_of(bio, struct dmio_bio, bio)->region;
+
+	if (bio->bi_status == BLK_STS_NOTSUPP)
+		set_bit(region, io_unsup_bits(io));
 	else
-		queue_work(dmio_wq, &io->work);
+		set_bit(region, io_error_bits(io));
+	/* Never hand back stale memory for a failed read. */
+	if (bio_op(bio) == REQ_OP_READ)
+		zero_fill_bio(bio);
 }
 
 static void dmio_endio(struct bio *bio)
 {
-	struct dmio_bio *db = container_of(bio, struct dmio_bio, bio);
-	struct dmio_io *io = db->io;
+	struct dmio_io *io = bio->bi_private;
 
-	if (bio->bi_status) {
-		if (bio->bi_status == BLK_STS_NOTSUPP)
-			set_bit(db->region, io->unsup_bits);
-		else
-			set_bit(db->region, io->error_bits);
-		/* Never hand back stale memory for a failed read. */
-		if (bio_op(bio) == REQ_OP_READ)
-			zero_fill_bio(bio);
-	}
+	if (unlikely(bio->bi_status))
+		bio_status(bio, io);
 	bio_put(bio);
 	io_put(io);
+}
+
+static void dmio_clone_endio(struct bio *clone)
+{
+	struct bio *parent = clone->bi_private;
+	struct dmio_io *io = parent->bi_private;
+
+	if (unlikely(clone->bi_status))
+		bio_status(clone, io);
+	bio_put(clone);
+	bio_put(parent);	/* the clone no longer needs its pages */
+	io_put(io);
+}
+
+static void bio_setup(struct bio *bio, struct dmio_io *io, unsigned int region)
+{
+	container_of(bio, struct dmio_bio, bio)->region = region;
+	bio->bi_private = io;
+	bio->bi_end_io = dmio_endio;
+	atomic_inc(&io->pending);
 }
 
 static struct bio *new_bio(struct dmio_io *io, unsigned int region,
@@ -230,17 +324,12 @@ static struct bio *new_bio(struct dmio_io *io, unsigned int region,
 			   unsigned short ioprio)
 {
 	struct bio *bio;
-	struct dmio_bio *db;
 
 	bio = bio_alloc_bioset(bdev, nr_vecs, opf, GFP_NOIO, &io->client->bios);
-	db = container_of(bio, struct dmio_bio, bio);
-	db->io = io;
-	db->region = region;
+	bio_setup(bio, io, region);
 	bio->bi_iter.bi_sector = sector;
-	bio->bi_end_io = dmio_endio;
 	if (ioprio)
 		bio->bi_ioprio = ioprio;
-	atomic_inc(&io->pending);
 	return bio;
 }
 
@@ -267,7 +356,7 @@ static void dispatch_dataless(struct dmio_io *io, unsigned int i,
 
 	max = dataless_limit(r->bdev, opf & REQ_OP_MASK);
 	if (!max) {
-		set_bit(i, io->unsup_bits);
+		set_bit(i, io_unsup_bits(io));
 		return;
 	}
 	while (left) {
@@ -280,76 +369,179 @@ static void dispatch_dataless(struct dmio_io *io, unsigned int i,
 	}
 }
 
-static void dispatch_data(struct dmio_io *io, unsigned int i,
-			  const struct dmio_region *r,
-			  const struct dmio_memory *mem, blk_opf_t opf,
-			  unsigned short ioprio)
+static bool region_in_device(const struct dmio_region *r)
 {
+	return r->sector + r->count <= bdev_nr_sectors(r->bdev) &&
+	       r->sector + r->count >= r->sector;
+}
+
+/*
+ * The regions after @i that write the same data (same count, inside their
+ * device) join region @i's group: its bios are built from the memory once
+ * and cloned for them, so a write costs pages + regions, not pages x
+ * regions. A region is in at most one group: an earlier group with this
+ * count would have taken region @i too.
+ */
+static void group_regions(unsigned int i, unsigned int num_regions,
+			  const struct dmio_region *where, unsigned long *grouped)
+{
+	unsigned int j;
+
+	for (j = i + 1; j < num_regions; j++)
+		if (where[j].count == where[i].count && region_in_device(&where[j]))
+			__set_bit(j, grouped);
+}
+
+static void fail_group(struct dmio_io *io, unsigned int i,
+		       unsigned int num_regions, const struct dmio_region *where,
+		       const unsigned long *grouped)
+{
+	unsigned int j;
+
+	set_bit(i, io_error_bits(io));
+	if (i + 1 >= num_regions)
+		return;
+	j = i + 1;
+	for_each_set_bit_from(j, grouped, num_regions)
+		if (where[j].count == where[i].count)
+			set_bit(j, io_error_bits(io));
+}
+
+/*
+ * A bio of at most this many bio_vecs is copied for another region (a new
+ * bio with the same bio_vecs, inline in it) instead of cloned: as cheap as
+ * a clone, and no reference on the original.
+ */
+#define DMIO_COPY_VECS	4
+
+/* Copy or clone @bio (of region @i's group) for the group's other regions. */
+static void clone_for_group(struct dmio_io *io, struct bio *bio, unsigned int i,
+			    unsigned int num_regions,
+			    const struct dmio_region *where,
+			    const unsigned long *grouped, unsigned short ioprio)
+{
+	sector_t offset = bio->bi_iter.bi_sector - where[i].sector;
+	struct bio *clone;
+	unsigned int j, v;
+
+	j = i + 1;
+	for_each_set_bit_from(j, grouped, num_regions) {
+		if (where[j].count != where[i].count)
+			continue;
+		if (bio->bi_vcnt <= DMIO_COPY_VECS) {
+			clone = new_bio(io, j, where[j].bdev,
+					where[j].sector + offset, bio->bi_vcnt,
+					bio->bi_opf, ioprio);
+			for (v = 0; v < bio->bi_vcnt; v++)
+				__bio_add_page(clone, bio->bi_io_vec[v].bv_page,
+					       bio->bi_io_vec[v].bv_len,
+					       bio->bi_io_vec[v].bv_offset);
+			submit_bio(clone);
+			continue;
+		}
+		clone = bio_alloc_clone(where[j].bdev, bio, GFP_NOIO,
+					&io->client->bios);
+		bio_get(bio);		/* the clone shares its pages */
+		container_of(clone, struct dmio_bio, bio)->region = j;
+		clone->bi_private = bio;
+		clone->bi_end_io = dmio_clone_endio;
+		atomic_inc(&io->pending);
+		clone->bi_iter.bi_sector = where[j].sector + offset;
+		submit_bio(clone);
+	}
+}
+
+static void dispatch_data(struct dmio_io *io, unsigned int i,
+			  const struct dmio_request *req,
+			  unsigned int num_regions,
+			  const struct dmio_region *where,
+			  const unsigned long *grouped, blk_opf_t opf)
+{
+	const struct dmio_region *r = &where[i];
 	u64 left = (u64)r->count << SECTOR_SHIFT;
+	bool clones = i + 1 < num_regions;
 	sector_t sector = r->sector;
 	struct dmio_cursor cur;
 	unsigned int len, offset, nr_vecs;
 	struct page *page;
 	struct bio *bio;
+	bool more;
 
-	dmio_cursor_init(&cur, mem);
+	dmio_cursor_init(&cur, &req->mem);
 	while (left) {
-		nr_vecs = bio_max_segs(DIV_ROUND_UP(left, PAGE_SIZE) + 1);
-		bio = new_bio(io, i, r->bdev, sector, nr_vecs, opf, ioprio);
+		more = dmio_cursor_get(&cur, min_t(u64, left, SZ_1G), &page,
+				       &len, &offset);
+		/* One run for all of it (contiguous memory): one bio_vec. */
+		nr_vecs = more && len == left ? 1 :
+			  bio_max_segs(DIV_ROUND_UP(offset + left, PAGE_SIZE));
+		bio = new_bio(io, i, r->bdev, sector, nr_vecs, opf, req->ioprio);
 		while (left) {
-			if (!dmio_cursor_get(&cur, &page, &len, &offset)) {
+			if (!more) {
 				/* The memory ends before the region does. */
-				set_bit(i, io->error_bits);
+				fail_group(io, i, num_regions, where, grouped);
 				left = 0;
 				break;
 			}
-			len = min_t(u64, len, left);
 			if (bio_add_page(bio, page, len, offset) != len)
 				break;
 			dmio_cursor_advance(&cur, len);
 			left -= len;
+			if (left)
+				more = dmio_cursor_get(&cur, min_t(u64, left, SZ_1G),
+						       &page, &len, &offset);
 		}
 		if (!bio->bi_iter.bi_size) {
 			/* Memory ended, or not one run fits: fail, never spin. */
-			set_bit(i, io->error_bits);
+			fail_group(io, i, num_regions, where, grouped);
 			bio_put(bio);
 			atomic_dec(&io->pending);	/* dispatch holds one */
 			return;
 		}
 		sector += bio_sectors(bio);
+		/* Clones first: they copy the iterator submission advances. */
+		if (clones)
+			clone_for_group(io, bio, i, num_regions, where, grouped,
+					req->ioprio);
 		submit_bio(bio);
 	}
 }
 
 /*
  * A read that fails before any bio was sent hands back zeroes too, as a
- * failed bio does (dmio_endio): never stale memory.
+ * failed bio does (bio_status): never stale memory. Off the fast path.
  */
-static void zero_memory(const struct dmio_memory *mem, u64 bytes)
+static noinline void zero_memory(const struct dmio_memory *mem, u64 bytes)
 {
 	struct dmio_cursor cur;
-	unsigned int len, offset;
+	unsigned int len, offset, n;
 	struct page *page;
 
 	dmio_cursor_init(&cur, mem);
-	while (bytes && dmio_cursor_get(&cur, &page, &len, &offset)) {
-		len = min_t(u64, len, bytes);
-		memzero_page(page, offset, len);
+	while (bytes && dmio_cursor_get(&cur, min_t(u64, bytes, SZ_1G), &page,
+					&len, &offset)) {
 		dmio_cursor_advance(&cur, len);
 		bytes -= len;
+		/* A run may span contiguous pages: zero them one by one. */
+		for (; len; len -= n, offset += n) {
+			n = min_t(unsigned int, len,
+				  PAGE_SIZE - offset_in_page(offset));
+			memzero_page(nth_page(page, offset >> PAGE_SHIFT),
+				     offset_in_page(offset), n);
+		}
 	}
 }
 
 static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
-			    unsigned int i, const struct dmio_region *r,
-			    blk_opf_t opf)
+			    unsigned int i, unsigned int num_regions,
+			    const struct dmio_region *where,
+			    unsigned long *grouped, blk_opf_t opf)
 {
+	const struct dmio_region *r = &where[i];
 	struct bio *bio;
 
-	if (r->sector + r->count > bdev_nr_sectors(r->bdev) ||
-	    r->sector + r->count < r->sector) {
+	if (!region_in_device(r)) {
 		/* Past the end: the region fails, the others go ahead. */
-		set_bit(i, io->error_bits);
+		set_bit(i, io_error_bits(io));
 		if (req->op == DMIO_OP_READ)
 			zero_memory(&req->mem, (u64)r->count << SECTOR_SHIFT);
 		return;
@@ -365,9 +557,12 @@ static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
 		return;
 	}
 	switch (req->op) {
-	case DMIO_OP_READ:
 	case DMIO_OP_WRITE:
-		dispatch_data(io, i, r, &req->mem, opf, req->ioprio);
+		if (i + 1 < num_regions)
+			group_regions(i, num_regions, where, grouped);
+		fallthrough;
+	case DMIO_OP_READ:
+		dispatch_data(io, i, req, num_regions, where, grouped, opf);
 		break;
 	case DMIO_OP_FLUSH:
 		bio = new_bio(io, i, r->bdev, 0, 0, opf, req->ioprio);
@@ -379,12 +574,13 @@ static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
 	}
 }
 
-static void dispatch(struct dmio_io *io, const struct dmio_request *req,
-		     unsigned int num_regions, const struct dmio_region *where,
-		     blk_opf_t opf)
+static bool __dispatch(struct dmio_io *io, const struct dmio_request *req,
+		       unsigned int num_regions, const struct dmio_region *where,
+		       blk_opf_t opf, unsigned long *grouped)
 {
 	struct blk_plug plug;
 	unsigned int i;
+	bool plugged;
 
 	if (req->mem.type == DMIO_MEM_VMALLOC && op_has_data(req->op)) {
 		/*
@@ -401,13 +597,55 @@ static void dispatch(struct dmio_io *io, const struct dmio_request *req,
 		if (req->op == DMIO_OP_READ) {
 			io->vmap_addr = req->mem.ptr.vaddr + req->mem.offset;
 			io->vmap_len = len;
+			io->flags |= DMIO_IO_VMAP;
 		}
 	}
-	blk_start_plug(&plug);
+	/*
+	 * Several bios: plugged, to go down as a batch. One bio to a blk-mq
+	 * queue: plugged too, as on older blk-mq (5.10) an unplugged write to
+	 * a single-queue device is issued from kblockd, a plugged one from
+	 * here, where it may complete before we return. A bio-based device
+	 * (brd, device-mapper) has no use for a plug.
+	 */
+	plugged = num_regions > 1 ||
+		  (where[0].bdev && queue_is_mq(bdev_get_queue(where[0].bdev)));
+	if (plugged)
+		blk_start_plug(&plug);
 	for (i = 0; i < num_regions; i++)
-		dispatch_region(io, req, i, &where[i], opf);
-	blk_finish_plug(&plug);
-	io_put(io);
+		if (!test_bit(i, grouped))
+			dispatch_region(io, req, i, num_regions, where, grouped,
+					opf);
+	if (plugged)
+		blk_finish_plug(&plug);
+	return atomic_dec_and_test(&io->pending);
+}
+
+/* Past BITS_PER_LONG regions the group bitmap is big: off the fast path. */
+static noinline bool dispatch_big(struct dmio_io *io,
+				  const struct dmio_request *req,
+				  unsigned int num_regions,
+				  const struct dmio_region *where, blk_opf_t opf)
+{
+	unsigned long grouped[DMIO_BITMAP_LONGS];
+
+	bitmap_zero(grouped, num_regions);
+	return __dispatch(io, req, num_regions, where, opf, grouped);
+}
+
+/*
+ * Build and submit every bio of a request. Return true when the request is
+ * already complete (every bio finished during submission, or none was
+ * needed): the caller then finishes it instead of the last bio's end_io.
+ */
+static bool dispatch(struct dmio_io *io, const struct dmio_request *req,
+		     unsigned int num_regions, const struct dmio_region *where,
+		     blk_opf_t opf)
+{
+	unsigned long grouped = 0;
+
+	if (num_regions > BITS_PER_LONG)
+		return dispatch_big(io, req, num_regions, where, opf);
+	return __dispatch(io, req, num_regions, where, opf, &grouped);
 }
 
 /*
@@ -416,47 +654,43 @@ static void dispatch(struct dmio_io *io, const struct dmio_request *req,
  * returns; waiting for them there never ends. Such a synchronous request is
  * dispatched from the dmio workqueue instead, while its caller waits.
  */
+struct dmio_deferred {
+	struct work_struct work;
+	struct dmio_io *io;
+	const struct dmio_request *req;
+	const struct dmio_region *where;
+	blk_opf_t opf;
+};
+
 static void dispatch_deferred(struct work_struct *work)
 {
-	struct dmio_io *io = container_of(work, struct dmio_io, work);
+	struct dmio_deferred *d = container_of(work, struct dmio_deferred, work);
+	struct dmio_io *io = d->io;
 
-	dispatch(io, io->req, io->num_regions, io->where, io->opf);
+	if (dispatch(io, d->req, io->num_regions, d->where, d->opf))
+		io_done(io);
 }
 
-static struct dmio_io *io_alloc(const struct dmio_request *req,
-				unsigned int num_regions)
+static inline void io_init(struct dmio_io *io,
+			   const struct dmio_request *req,
+			   unsigned int num_regions)
 {
 	struct dmio_client *client = req->client;
-	unsigned int longs = BITS_TO_LONGS(num_regions);
-	struct dmio_io *io;
 
-	io = mempool_alloc(&client->io_pool, GFP_NOIO);
-	memset(io, 0, sizeof(*io));
 	io->client = client;
 	atomic_set(&io->pending, 1);
 	io->num_regions = num_regions;
-	if (longs == 1) {
-		io->error_bits = &io->small_bits[0];
-		io->unsup_bits = &io->small_bits[1];
+	io->flags = 0;
+	if (num_regions <= BITS_PER_LONG) {
+		io->bits.small[0] = 0;
+		io->bits.small[1] = 0;
 	} else {
-		io->error_bits = mempool_alloc(&client->bitmap_pool, GFP_NOIO);
-		io->unsup_bits = io->error_bits + DMIO_BITMAP_LONGS;
-		memset(io->error_bits, 0, 2 * DMIO_BITMAP_LONGS * sizeof(long));
+		io->bits.big = mempool_alloc(&client->bitmap_pool, GFP_NOIO);
+		memset(io->bits.big, 0, 2 * DMIO_BITMAP_LONGS * sizeof(long));
 	}
 	io->notify = req->notify;
 	io->context = req->context;
 	atomic_inc(&client->in_flight);
-	return io;
-}
-
-static void io_free(struct dmio_io *io)
-{
-	struct dmio_client *client = io->client;
-
-	if (io->error_bits != io->small_bits)
-		mempool_free(io->error_bits, &client->bitmap_pool);
-	mempool_free(io, &client->io_pool);
-	client_put_request(client);
 }
 
 /**
@@ -484,36 +718,47 @@ int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
 {
 	DECLARE_COMPLETION_ONSTACK(done);
 	unsigned int longs = BITS_TO_LONGS(num_regions);
-	struct dmio_io *io;
+	struct dmio_deferred d;
+	struct dmio_io sync_io, *io = &sync_io;
 	int ret = 0;
 	int err;
 
 	err = check_request(req, num_regions, where);
 	if (err)
 		return err;
-	io = io_alloc(req, num_regions);
+	/* The caller waits: the request object can live on its stack. */
+	io_init(io, req, num_regions);
+	io->flags |= DMIO_IO_SYNC;
 	io->wait = &done;
 	if (current->bio_list) {
-		io->req = req;
-		io->where = where;
-		io->opf = request_opf(req) | REQ_SYNC;
-		INIT_WORK(&io->work, dispatch_deferred);
-		queue_work(dmio_wq, &io->work);
+		d.io = io;
+		d.req = req;
+		d.where = where;
+		d.opf = request_opf(req) | REQ_SYNC;
+		INIT_WORK_ONSTACK(&d.work, dispatch_deferred);
+		queue_work(dmio_wq, &d.work);
+		wait_for_completion_io(&done);
+		/* The work must be over before its stack frame goes. */
+		flush_work(&d.work);
+		destroy_work_on_stack(&d.work);
+	} else if (dispatch(io, req, num_regions, where,
+			    request_opf(req) | REQ_SYNC)) {
+		/* Every bio completed during submission: no wait. */
+		finish_bits(io);
 	} else {
-		dispatch(io, req, num_regions, where,
-			 request_opf(req) | REQ_SYNC);
+		wait_for_completion_io(&done);
 	}
-	wait_for_completion_io(&done);
 
-	if (!bitmap_empty(io->error_bits, num_regions))
+	if (!bitmap_empty(io_error_bits(io), num_regions))
 		ret = -EIO;
-	else if (!bitmap_empty(io->unsup_bits, num_regions))
+	else if (!bitmap_empty(io_unsup_bits(io), num_regions))
 		ret = -EOPNOTSUPP;
 	if (error_bits)
-		memcpy(error_bits, io->error_bits, longs * sizeof(long));
+		memcpy(error_bits, io_error_bits(io), longs * sizeof(long));
 	if (unsup_bits)
-		memcpy(unsup_bits, io->unsup_bits, longs * sizeof(long));
-	io_free(io);
+		memcpy(unsup_bits, io_unsup_bits(io), longs * sizeof(long));
+	io_release(io);
+	client_put_request(req->client);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmio_sync);
@@ -530,13 +775,36 @@ static int start_async(const struct dmio_request *req, unsigned int num_regions,
 		return err;
 	if (!req->notify && !legacy)
 		return dmio_refuse(-EINVAL, "asynchronous request without a callback");
-	io = io_alloc(req, num_regions);
-	if (legacy) {
+	/*
+	 * The slab first, without waiting; the reserve only when that fails
+	 * (what mempool_alloc() does, minus its bookkeeping on the fast path).
+	 */
+	io = kmem_cache_alloc(dmio_io_cache, GFP_NOWAIT | __GFP_NOWARN);
+	if (unlikely(!io))
+		io = mempool_alloc(&req->client->io_pool, GFP_NOIO);
+	io_init(io, req, num_regions);
+	if (legacy && legacy->notify2) {
 		io->notify2 = legacy->notify2;
+		io->flags |= DMIO_IO_NOTIFY2;
+	} else if (legacy) {
 		io->notify3 = legacy->notify3;
+		io->flags |= DMIO_IO_NOTIFY3;
 	}
-	INIT_WORK(&io->work, complete_async);
-	dispatch(io, req, num_regions, where, request_opf(req));
+	if (dispatch(io, req, num_regions, where, request_opf(req))) {
+		/*
+		 * Every bio completed during submission (or none was needed):
+		 * this is process context already, so complete here, as
+		 * dm-io does, instead of paying a trip through the workqueue.
+		 * Not in a map path, where the callback could deadlock on the
+		 * caller's own bio: there the workqueue completes it.
+		 */
+		if (current->bio_list) {
+			io_done(io);
+		} else {
+			finish_bits(io);
+			complete_async_io(io);
+		}
+	}
 	return 0;
 }
 
@@ -546,7 +814,11 @@ static int start_async(const struct dmio_request *req, unsigned int num_regions,
  * @num_regions: number of entries in @where (1..DMIO_MAX_REGIONS; 1 for a read)
  * @where: the regions; the array may be reused once this returns
  *
- * When this returns 0, @req->notify runs exactly once, in process context.
+ * When this returns 0, @req->notify runs exactly once, in process context:
+ * from dmio_async() itself, before it returns, when every bio completed
+ * while it was submitting them (or none was needed) - as the kernel's dm-io
+ * does -, otherwise from the dmio workqueue. A callback that starts another
+ * request may so be called again before it returns.
  * When it returns an error, the request was refused and no callback runs.
  *
  * Context: process context; may sleep for the client's reserves.

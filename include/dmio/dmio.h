@@ -111,8 +111,9 @@ enum dmio_op {
  *	operation (such a region has no bit in @error_bits)
  * @context: the request's @context
  *
- * Called exactly once per accepted request, in process context (a
- * workqueue), so the callback may sleep and submit more I/O.
+ * Called exactly once per accepted request, in process context (the dmio
+ * workqueue, or dmio_async() itself when the request finished while it was
+ * being submitted), so the callback may sleep and submit more I/O.
  */
 typedef void (*dmio_notify_fn)(const unsigned long *error_bits,
 			       const unsigned long *unsup_bits, void *context);

@@ -451,3 +451,39 @@ console_verdict_for() {
 debug_console_verdict() {
 	console_verdict_for "$DEBUG_BAD_CONSOLE" "$@"
 }
+
+# --- Benchmark (make bench, tests/steps/suite/40-bench-smoke.sh) ---
+
+# Boot kernel ABI with dmio and dmio_bench built in BUILT and run the
+# benchmark guest (tests/harness/guest/bench.sh): MS milliseconds per engine
+# and repetition, REPS repetitions. The console (results between the
+# dmio-bench-results-begin/end markers) goes to LOG.
+# Usage: bench_boot ABI KDEST BUILT LOG MS REPS
+bench_boot() {
+	local abi=$1 kdest=$2 built=$3 log=$4 ms=$5 reps=$6 initrd
+	initrd=$(mktemp)
+	EXTRA_FILES="$built/dmio.ko:dmio/dmio.ko $built/tests/selftest/dmio_bench.ko:dmio/dmio_bench.ko" \
+		initramfs_build "$initrd" "$kdest" "$abi" \
+		"$DMIO_TOP/tests/harness/guest/bench.sh" $GUEST_MODULES
+	# Unknown name=value kernel arguments become init's environment.
+	bench_qemu "$(vmlinuz_path "$kdest" "$abi")" "$initrd" "$log" \
+		"bench_ms=$ms bench_reps=$reps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}"
+	rm -f "$initrd"
+}
+
+# qemu_boot for measuring: BENCH_SMP virtual CPUs (default 1) and TCG's
+# instruction counting (BENCH_ICOUNT, default shift=0,sleep=off: the guest
+# clock advances 1 ns per executed instruction and skips idle time), so the
+# guest's time measures the work done, not how busy the shared host was.
+# BENCH_ICOUNT= (empty) measures host-driven time instead.
+bench_qemu() {
+	local kernel=$1 initrd=$2 log=$3 append=${4:-}
+	local icount=${BENCH_ICOUNT-shift=0,sleep=off}
+	timeout --kill-after=10 "${BOOT_TIMEOUT:-600}" \
+		qemu-system-x86_64 -accel tcg -cpu max -smp "${BENCH_SMP:-1}" \
+		${icount:+-icount "$icount"} \
+		-m "${GUEST_MEM:-1024}" -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 printk.time=0 loglevel=7 $append" \
+		-display none -monitor none -serial "file:$log" \
+		-no-reboot </dev/null >/dev/null 2>&1
+}

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmio benchmark: the same write requests through three engines, measured
+ * in one run over the same devices and the same memory:
+ *
+ *   dmio   dmio_sync() / dmio_async()
+ *   dm-io  the kernel's own dm_io() (dm-mod), with the running kernel's API
+ *   bare   a bare bio-submission loop, the floor: one bio built from a
+ *          precomputed page array and cloned for every further region
+ *
+ * Each cell (transfer size, queue depth, region count, memory type) is run
+ * for a fixed time per engine and repeated; the engines take turns within
+ * each repetition (their order rotates), so drift of the machine hits them
+ * alike. CPU time is the busy time of all CPUs (everything but idle and
+ * iowait, as /proc/stat counts it, but from the nohz clocks with ns
+ * resolution), so completion work in interrupts, softirqs and workqueues
+ * counts too, wherever it ran.
+ *
+ * Results are plain "key=value" lines in debugfs (dmio_bench/results), read
+ * by the guest and turned into a table, JSON and a plot on the host
+ * (tests/harness/bench.sh); a KTAP line per cell says that every engine
+ * completed its I/O without errors (the make check smoke step).
+ */
+#include <linux/blkdev.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/dm-io.h>
+#include <linux/ioprio.h>
+#include <linux/kernel_stat.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/semaphore.h>
+#include <linux/slab.h>
+#include <linux/tick.h>
+#include <linux/utsname.h>
+#include <linux/vmalloc.h>
+#include <dmio/dmio.h>
+#include "dmio_internal.h"
+#include "ktap.h"
+
+static char *null_dev = "/dev/nullb0";
+module_param(null_dev, charp, 0444);
+MODULE_PARM_DESC(null_dev, "null_blk device without memory backing (\"\": skip)");
+static char *brd_dev = "/dev/ram0";
+module_param(brd_dev, charp, 0444);
+MODULE_PARM_DESC(brd_dev, "brd ramdisk of at least 64 MiB (\"\": skip)");
+static uint ms = 50;
+module_param(ms, uint, 0444);
+MODULE_PARM_DESC(ms, "milliseconds per engine per repetition of a cell");
+static uint reps = 3;
+module_param(reps, uint, 0444);
+MODULE_PARM_DESC(reps, "repetitions of every cell");
+static char *only = "";
+module_param(only, charp, 0444);
+MODULE_PARM_DESC(only, "run only the cells whose name contains this");
+static uint dm_io_obj_size;
+module_param(dm_io_obj_size, uint, 0444);
+MODULE_PARM_DESC(dm_io_obj_size, "object size of dm-io's struct io cache (from /sys/kernel/slab/io)");
+
+#ifndef IOPRIO_DEFAULT
+#define IOPRIO_DEFAULT IOPRIO_PRIO_VALUE(IOPRIO_CLASS_NONE, 0)
+#endif
+
+#define BENCH_MAX_BYTES		SZ_1M
+#define BENCH_PAGES		(BENCH_MAX_BYTES >> PAGE_SHIFT)
+#define BENCH_MAX_REGIONS	64	/* dm-io's limit: one unsigned long */
+#define BENCH_SLOTS		16	/* async: places the requests rotate over */
+#define BENCH_MIN_IOS		16	/* both engines' default reserve */
+#define BENCH_OUT_SIZE		SZ_256K
+
+enum bench_engine { ENG_DMIO, ENG_DM_IO, ENG_BARE, ENG_COUNT };
+static const char * const engine_name[ENG_COUNT] = { "dmio", "dm-io", "bare" };
+
+enum bench_mem { MEM_KERNEL, MEM_PAGE_LIST, MEM_BVEC, MEM_BIO, MEM_VMALLOC };
+static const char * const mem_name[] = {
+	"kernel", "pagelist", "bvec", "bio", "vmalloc",
+};
+
+struct bench_cell {
+	const char *name;
+	unsigned int size;	/* bytes per region */
+	unsigned int regions;
+	unsigned int qd;	/* 0: synchronous */
+	enum bench_mem mem;
+};
+
+static const struct bench_cell cells[] = {
+	{ "sync-4k",		SZ_4K,	1, 0,	MEM_KERNEL },
+	{ "async-4k-qd1",	SZ_4K,	1, 1,	MEM_KERNEL },
+	{ "async-4k-qd8",	SZ_4K,	1, 8,	MEM_KERNEL },
+	{ "async-4k-qd32",	SZ_4K,	1, 32,	MEM_KERNEL },
+	{ "async-4k-qd128",	SZ_4K,	1, 128,	MEM_KERNEL },
+	{ "async-64k-qd8",	SZ_64K,	1, 8,	MEM_KERNEL },
+	{ "async-1m-qd8",	SZ_1M,	1, 8,	MEM_KERNEL },
+	{ "regions-1-4k",	SZ_4K,	1, 0,	MEM_KERNEL },
+	{ "regions-2-4k",	SZ_4K,	2, 0,	MEM_KERNEL },
+	{ "regions-4-4k",	SZ_4K,	4, 0,	MEM_KERNEL },
+	{ "regions-8-4k",	SZ_4K,	8, 0,	MEM_KERNEL },
+	{ "regions-16-4k",	SZ_4K,	16, 0,	MEM_KERNEL },
+	{ "regions-64-4k",	SZ_4K,	64, 0,	MEM_KERNEL },
+	{ "regions-1-64k",	SZ_64K,	1, 0,	MEM_KERNEL },
+	{ "regions-2-64k",	SZ_64K,	2, 0,	MEM_KERNEL },
+	{ "regions-4-64k",	SZ_64K,	4, 0,	MEM_KERNEL },
+	{ "regions-8-64k",	SZ_64K,	8, 0,	MEM_KERNEL },
+	{ "regions-16-64k",	SZ_64K,	16, 0,	MEM_KERNEL },
+	{ "regions-64-64k",	SZ_64K,	64, 0,	MEM_KERNEL },
+	{ "mem-kernel-64k",	SZ_64K,	1, 0,	MEM_KERNEL },
+	{ "mem-pagelist-64k",	SZ_64K,	1, 0,	MEM_PAGE_LIST },
+	{ "mem-bvec-64k",	SZ_64K,	1, 0,	MEM_BVEC },
+	{ "mem-bio-64k",	SZ_64K,	1, 0,	MEM_BIO },
+	{ "mem-vmalloc-64k",	SZ_64K,	1, 0,	MEM_VMALLOC },
+};
+
+/* The devices: null_blk (the CPU path dominates) and brd (memcpy too). */
+struct bench_dev {
+	const char *name;
+	const char *path;
+	struct dmio_bdev d;
+};
+
+static struct bench_dev devs[] = {
+	{ .name = "null_blk" },
+	{ .name = "brd" },
+};
+
+KTAP_DEFINE_STATE;
+static struct dm_io_client *kclient;
+static struct dmio_client *mclient;
+static struct bio_set bare_bs;
+
+/* One megabyte of data, reachable as every memory type. */
+static struct page *kpages;		/* order-8 block: kernel memory */
+static void *kbuf;
+static void *vbuf;
+static struct page *kpage_array[BENCH_PAGES];
+static struct page *vpages[BENCH_PAGES];
+static struct dmio_page_list mpl[BENCH_PAGES];
+static struct page_list kpl[BENCH_PAGES];
+static struct bio_vec bvecs[BENCH_PAGES];
+static struct bio *membio;		/* contiguous pages: one multi-page bio_vec */
+static struct bio *bvbio;		/* the same as bvecs[]: one bio_vec per page */
+
+/* The running measurement. */
+struct bench_run {
+	const struct bench_cell *cell;
+	struct block_device *bdev;
+	unsigned int size_sectors;
+	struct semaphore slots;		/* free queue-depth slots */
+	atomic_t errors;
+	atomic_t done;
+	struct dmio_region mwhere[BENCH_MAX_REGIONS];
+	struct dm_io_region kwhere[BENCH_MAX_REGIONS];
+	struct page **pages;		/* bare: the memory's pages */
+	unsigned int page_offset;
+};
+
+static struct bench_run run;
+static char *out;
+static size_t out_len;
+static struct debugfs_blob_wrapper out_blob;
+static struct dentry *out_dir;
+
+static __printf(1, 2) void emit(const char *fmt, ...)
+{
+	va_list args;
+
+	if (out_len >= BENCH_OUT_SIZE - 1)
+		return;
+	va_start(args, fmt);
+	out_len += vscnprintf(out + out_len, BENCH_OUT_SIZE - out_len, fmt, args);
+	va_end(args);
+}
+
+/* Busy time of all CPUs so far: everything but idle and iowait (ns). */
+static u64 cpu_busy_ns(void)
+{
+	u64 now = ktime_get_ns(), idle = 0, t;
+	unsigned int cpu, n = 0;
+
+	for_each_online_cpu(cpu) {
+		t = get_cpu_idle_time_us(cpu, NULL);
+		if (t == (u64)-1)
+			return 0;	/* no nohz clocks: reported as 0 */
+		idle += t;
+		t = get_cpu_iowait_time_us(cpu, NULL);
+		if (t != (u64)-1)
+			idle += t;
+		n++;
+	}
+	return now * n - idle * NSEC_PER_USEC;
+}
+
+/* Place of region @r of request @seq: apart, so nothing merges. */
+static sector_t place(unsigned int r, unsigned int seq)
+{
+	unsigned int slots = run.cell->qd ? BENCH_SLOTS : 1;
+	sector_t stride = 2 * run.size_sectors;
+
+	return (sector_t)r * slots * stride + (seq % slots) * stride;
+}
+
+static void set_regions(unsigned int seq)
+{
+	unsigned int r;
+
+	for (r = 0; r < run.cell->regions; r++) {
+		run.mwhere[r].bdev = run.bdev;
+		run.mwhere[r].sector = place(r, seq);
+		run.mwhere[r].count = run.size_sectors;
+		run.kwhere[r].bdev = run.bdev;
+		run.kwhere[r].sector = place(r, seq);
+		run.kwhere[r].count = run.size_sectors;
+	}
+}
+
+/* --- dmio --- */
+
+static void dmio_done(const unsigned long *error_bits,
+		      const unsigned long *unsup_bits, void *context)
+{
+	/* Asynchronous cells write one region: one word of bits. */
+	if (error_bits[0] | unsup_bits[0])
+		atomic_inc(&run.errors);
+	atomic_inc(&run.done);
+	up(&run.slots);
+}
+
+static int eng_dmio(unsigned int seq)
+{
+	struct dmio_request req = {
+		.op = DMIO_OP_WRITE, .client = mclient,
+	};
+	unsigned long bits = 0;
+
+	switch (run.cell->mem) {
+	case MEM_KERNEL:
+		req.mem.type = DMIO_MEM_KERNEL;
+		req.mem.ptr.vaddr = kbuf;
+		break;
+	case MEM_PAGE_LIST:
+		req.mem.type = DMIO_MEM_PAGE_LIST;
+		req.mem.ptr.pl = mpl;
+		break;
+	case MEM_BVEC:
+		req.mem.type = DMIO_MEM_BVEC;
+		req.mem.ptr.bvec = bvecs;
+		break;
+	case MEM_BIO:
+		req.mem.type = DMIO_MEM_BIO;
+		req.mem.ptr.bio = membio;
+		break;
+	case MEM_VMALLOC:
+		req.mem.type = DMIO_MEM_VMALLOC;
+		req.mem.ptr.vaddr = vbuf;
+		break;
+	}
+	set_regions(seq);
+	if (!run.cell->qd) {
+		if (dmio_sync(&req, run.cell->regions, run.mwhere, &bits, NULL))
+			atomic_inc(&run.errors);
+		return 0;
+	}
+	req.notify = dmio_done;
+	return dmio_async(&req, run.cell->regions, run.mwhere);
+}
+
+/* --- the kernel's dm-io --- */
+
+static void dm_io_finish(unsigned long error)
+{
+	if (error)
+		atomic_inc(&run.errors);
+	atomic_inc(&run.done);
+	up(&run.slots);
+}
+
+#ifdef DMIO_HAVE_IO_NOTIFY_FN_UNSUP
+static void dm_io_done(unsigned long error, unsigned long unsup, void *context)
+{
+	dm_io_finish(error | unsup);
+}
+#else
+static void dm_io_done(unsigned long error, void *context)
+{
+	dm_io_finish(error);
+}
+#endif
+
+static int eng_dm_io(unsigned int seq)
+{
+	struct dm_io_request req = { .client = kclient };
+	unsigned long bits = 0, unsup = 0;
+	int err;
+
+#ifdef DMIO_HAVE_DM_IO_REQUEST_BI_OPF
+	req.bi_opf = REQ_OP_WRITE | (run.cell->qd ? 0 : REQ_SYNC);
+#else
+	req.bi_op = REQ_OP_WRITE;
+	req.bi_op_flags = run.cell->qd ? 0 : REQ_SYNC;
+#endif
+	switch (run.cell->mem) {
+	case MEM_KERNEL:
+		req.mem.type = DM_IO_KMEM;
+		req.mem.ptr.addr = kbuf;
+		break;
+	case MEM_PAGE_LIST:
+		req.mem.type = DM_IO_PAGE_LIST;
+		req.mem.ptr.pl = kpl;
+		break;
+	case MEM_BVEC:
+		/* dm-io has no bio_vec array: a bio over the same bio_vecs. */
+		req.mem.type = DM_IO_BIO;
+		req.mem.ptr.bio = bvbio;
+		break;
+	case MEM_BIO:
+		req.mem.type = DM_IO_BIO;
+		req.mem.ptr.bio = membio;
+		break;
+	case MEM_VMALLOC:
+		req.mem.type = DM_IO_VMA;
+		req.mem.ptr.vma = vbuf;
+		break;
+	}
+	set_regions(seq);
+	if (run.cell->qd) {
+		req.notify.fn = dm_io_done;
+		req.notify.context = &run;
+	}
+#if defined(DMIO_HAVE_DM_IO_UNSUP)
+	err = dm_io(&req, run.cell->regions, run.kwhere, &bits, &unsup,
+		    IOPRIO_DEFAULT);
+#elif defined(DMIO_HAVE_DM_IO_IOPRIO)
+	err = dm_io(&req, run.cell->regions, run.kwhere, &bits, IOPRIO_DEFAULT);
+#else
+	err = dm_io(&req, run.cell->regions, run.kwhere, &bits);
+#endif
+	if (!run.cell->qd) {
+		if (err || bits || unsup)
+			atomic_inc(&run.errors);
+		return 0;
+	}
+	return err;
+}
+
+/* --- the bare loop: the floor --- */
+
+struct bare_sync {
+	atomic_t pending;
+	struct completion done;
+	struct bio *parent;
+};
+
+static void bare_sync_endio(struct bio *bio)
+{
+	struct bare_sync *bs = bio->bi_private;
+
+	if (bio->bi_status)
+		atomic_inc(&run.errors);
+	/* The parent lends its pages to the clones: it goes last. */
+	if (bio != bs->parent)
+		bio_put(bio);
+	if (atomic_dec_and_test(&bs->pending))
+		complete(&bs->done);
+}
+
+static void bare_async_endio(struct bio *bio)
+{
+	if (bio->bi_status)
+		atomic_inc(&run.errors);
+	bio_put(bio);
+	atomic_inc(&run.done);
+	up(&run.slots);
+}
+
+static struct bio *bare_build(unsigned int seq, blk_opf_t opf)
+{
+	unsigned int left = run.cell->size, off = run.page_offset, len, i = 0;
+	struct bio *bio;
+
+	bio = bio_alloc_bioset(run.bdev, DIV_ROUND_UP(left, PAGE_SIZE), opf,
+			       GFP_NOIO, &bare_bs);
+	bio->bi_iter.bi_sector = place(0, seq);
+	while (left) {
+		len = min_t(unsigned int, left, PAGE_SIZE - off);
+		__bio_add_page(bio, run.pages[i++], len, off);
+		left -= len;
+		off = 0;
+	}
+	return bio;
+}
+
+static int eng_bare(unsigned int seq)
+{
+	struct bare_sync bs;
+	struct blk_plug plug;
+	struct bio *bio, *clone;
+	unsigned int r;
+
+	if (run.cell->qd) {
+		bio = bare_build(seq, REQ_OP_WRITE);
+		bio->bi_end_io = bare_async_endio;
+		submit_bio(bio);
+		return 0;
+	}
+	bio = bare_build(seq, REQ_OP_WRITE | REQ_SYNC);
+	atomic_set(&bs.pending, run.cell->regions);
+	init_completion(&bs.done);
+	bs.parent = bio;
+	bio->bi_private = &bs;
+	bio->bi_end_io = bare_sync_endio;
+	blk_start_plug(&plug);
+	for (r = 1; r < run.cell->regions; r++) {
+		clone = bio_alloc_clone(run.bdev, bio, GFP_NOIO, &bare_bs);
+		clone->bi_iter.bi_sector = place(r, seq);
+		clone->bi_private = &bs;
+		clone->bi_end_io = bare_sync_endio;
+		submit_bio(clone);
+	}
+	submit_bio(bio);
+	blk_finish_plug(&plug);
+	wait_for_completion_io(&bs.done);
+	bio_put(bio);
+	return 0;
+}
+
+static int (* const engines[ENG_COUNT])(unsigned int seq) = {
+	eng_dmio, eng_dm_io, eng_bare,
+};
+
+struct bench_sample {
+	u64 ios;
+	u64 wall_ns;
+	u64 busy_ns;
+	unsigned int errors;
+	int refused;
+};
+
+/* Run one engine on the current cell for @budget_ns. */
+static void measure(enum bench_engine e, u64 budget_ns, struct bench_sample *s)
+{
+	unsigned int qd = run.cell->qd, i;
+	u64 start, busy, seq = 0;
+	int err = 0;
+
+	sema_init(&run.slots, qd ? qd : 1);
+	atomic_set(&run.errors, 0);
+	atomic_set(&run.done, 0);
+	busy = cpu_busy_ns();
+	start = ktime_get_ns();
+	do {
+		if (qd)
+			down(&run.slots);
+		err = engines[e](seq);
+		if (err) {
+			if (qd)
+				up(&run.slots);
+			break;
+		}
+		seq++;
+		cond_resched();
+	} while (ktime_get_ns() - start < budget_ns);
+	/* Every request in flight completes inside the measurement. */
+	for (i = 0; qd && i < qd; i++)
+		down(&run.slots);
+	s->wall_ns = ktime_get_ns() - start;
+	s->busy_ns = cpu_busy_ns() - busy;
+	s->ios = seq;
+	s->errors = atomic_read(&run.errors);
+	s->refused = err;
+	if (qd && atomic_read(&run.done) != seq)
+		s->errors++;
+}
+
+static void setup_cell(const struct bench_cell *c, struct block_device *bdev)
+{
+	run.cell = c;
+	run.bdev = bdev;
+	run.size_sectors = c->size >> SECTOR_SHIFT;
+	run.page_offset = 0;
+	run.pages = c->mem == MEM_VMALLOC ? vpages : kpage_array;
+	/* The memory bios: this cell's size from their start. */
+	membio->bi_iter.bi_sector = 0;
+	membio->bi_iter.bi_size = c->size;
+	membio->bi_iter.bi_idx = 0;
+	membio->bi_iter.bi_bvec_done = 0;
+	bvbio->bi_iter = membio->bi_iter;
+}
+
+static bool run_cell(struct bench_dev *dev, const struct bench_cell *c)
+{
+	struct bench_sample s, warm;
+	unsigned int rep, k, e;
+	bool ok = true;
+
+	if (*only && !strstr(c->name, only))
+		return true;
+	setup_cell(c, dev->d.bdev);
+	/* Untimed warm-up of every engine: brd allocates its pages here. */
+	for (e = 0; e < ENG_COUNT; e++)
+		measure(e, 20 * NSEC_PER_MSEC / (reps > 1 ? 1 : 4), &warm);
+	for (rep = 0; rep < reps; rep++) {
+		for (k = 0; k < ENG_COUNT; k++) {
+			e = (rep + k) % ENG_COUNT;
+			measure(e, (u64)ms * NSEC_PER_MSEC, &s);
+			emit("sample dev=%s cell=%s engine=%s rep=%u ",
+			     dev->name, c->name, engine_name[e], rep);
+			emit("size=%u regions=%u qd=%u mem=%s ", c->size,
+			     c->regions, c->qd, mem_name[c->mem]);
+			emit("ios=%llu wall_ns=%llu busy_ns=%llu ", s.ios,
+			     s.wall_ns, s.busy_ns);
+			emit("errors=%u refused=%d\n", s.errors, s.refused);
+			if (!s.ios || s.errors || s.refused) {
+				emit("# %s %s %s: %llu I/Os, %u errors, refused %d\n",
+				     dev->name, c->name, engine_name[e],
+				     s.ios, s.errors, s.refused);
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}
+
+/*
+ * Memory each client holds in reserve (mempool minimums and bioset pools),
+ * from the objects' sizes. dm-io: its client has a mempool of min_ios
+ * struct io (object size read from the running kernel's slab) and a bioset
+ * of min_ios bios (no front pad) with BIOSET_NEED_BVECS. BIO_INLINE_VECS
+ * (block/bio.c) has been 4 in every supported kernel.
+ */
+#define BENCH_INLINE_VECS	4
+#define POOL_BYTES(n, size)	((u64)(n) * ((size) + sizeof(void *)))
+
+static void report_reserve(void)
+{
+	u64 bio_obj = sizeof(struct bio) + BENCH_INLINE_VECS * sizeof(struct bio_vec);
+	u64 bvecs_max = BIO_MAX_VECS * sizeof(struct bio_vec);
+	u64 kio = dm_io_obj_size ? dm_io_obj_size : 64;
+	u64 k_ios, k_bios, k_bvecs, m_ios, m_bios, m_bvecs, m_bitmaps;
+
+	k_ios = POOL_BYTES(BENCH_MIN_IOS, kio);
+	k_bios = POOL_BYTES(BENCH_MIN_IOS, bio_obj);
+	k_bvecs = POOL_BYTES(BENCH_MIN_IOS, bvecs_max);
+	emit("reserve engine=dm-io total=%llu requests=%llu bios=%llu ",
+	     k_ios + k_bios + k_bvecs, k_ios, k_bios);
+	emit("bvecs=%llu request_obj=%llu%s bio_obj=%llu bvec_obj=%llu ",
+	     k_bvecs, kio, dm_io_obj_size ? "" : "(assumed)", bio_obj,
+	     bvecs_max);
+	emit("min_ios=%u\n", BENCH_MIN_IOS);
+	m_ios = DMIO_RESERVE_IO_OBJS(BENCH_MIN_IOS) ?
+		POOL_BYTES(DMIO_RESERVE_IO_OBJS(BENCH_MIN_IOS),
+			   sizeof(struct dmio_io)) : 0;
+	m_bitmaps = POOL_BYTES(1, 2 * DMIO_BITMAP_LONGS * sizeof(long));
+	m_bios = POOL_BYTES(BENCH_MIN_IOS, bio_obj + offsetof(struct dmio_bio, bio));
+	m_bvecs = k_bvecs;
+	emit("reserve engine=dmio total=%llu requests=%llu bitmaps=%llu ",
+	     m_ios + m_bitmaps + m_bios + m_bvecs, m_ios, m_bitmaps);
+	emit("bios=%llu bvecs=%llu request_obj=%zu front_pad=%zu ", m_bios,
+	     m_bvecs, sizeof(struct dmio_io), offsetof(struct dmio_bio, bio));
+	emit("bio_obj=%llu bvec_obj=%llu min_ios=%u\n",
+	     bio_obj + offsetof(struct dmio_bio, bio), bvecs_max, BENCH_MIN_IOS);
+}
+
+static int alloc_memory(void)
+{
+	unsigned int i;
+
+	kpages = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(BENCH_MAX_BYTES));
+	vbuf = vzalloc(BENCH_MAX_BYTES);
+	membio = bio_alloc_bioset(NULL, BENCH_PAGES, REQ_OP_WRITE, GFP_KERNEL,
+				  &bare_bs);
+	bvbio = bio_alloc_bioset(NULL, BENCH_PAGES, REQ_OP_WRITE, GFP_KERNEL,
+				 &bare_bs);
+	if (!kpages || !vbuf || !membio || !bvbio)
+		return -ENOMEM;
+	kbuf = page_address(kpages);
+	for (i = 0; i < BENCH_PAGES; i++) {
+		kpage_array[i] = nth_page(kpages, i);
+		vpages[i] = vmalloc_to_page(vbuf + i * PAGE_SIZE);
+		mpl[i].page = kpage_array[i];
+		mpl[i].next = i + 1 < BENCH_PAGES ? &mpl[i + 1] : NULL;
+		kpl[i].page = kpage_array[i];
+		kpl[i].next = i + 1 < BENCH_PAGES ? &kpl[i + 1] : NULL;
+		bvecs[i].bv_page = kpage_array[i];
+		bvecs[i].bv_offset = 0;
+		bvecs[i].bv_len = PAGE_SIZE;
+		if (bio_add_page(membio, kpage_array[i], PAGE_SIZE, 0) != PAGE_SIZE)
+			return -ENOMEM;
+		__bio_add_page(bvbio, kpage_array[i], PAGE_SIZE, 0);
+	}
+	return 0;
+}
+
+static void free_memory(void)
+{
+	if (membio)
+		bio_put(membio);
+	if (bvbio)
+		bio_put(bvbio);
+	vfree(vbuf);
+	if (kpages)
+		__free_pages(kpages, get_order(BENCH_MAX_BYTES));
+}
+
+static void run_all(void)
+{
+	static enum ktap_result res[ARRAY_SIZE(devs)][ARRAY_SIZE(cells)];
+	unsigned int d, c;
+
+	emit("bench kernel=%s ms=%u reps=%u cpus=%u page_size=%lu\n",
+	     init_utsname()->release, ms, reps, num_online_cpus(), PAGE_SIZE);
+	report_reserve();
+	/* Let the boot's console output drain: it would count as busy time. */
+	msleep(500);
+	for (d = 0; d < ARRAY_SIZE(devs); d++)
+		for (c = 0; c < ARRAY_SIZE(cells); c++)
+			res[d][c] = !devs[d].d.bdev ? KTAP_SKIP :
+				    run_cell(&devs[d], &cells[c]) ? KTAP_PASS :
+				    KTAP_FAIL;
+	/* KTAP afterwards, so that no console output overlaps a measurement. */
+	ktap_begin("dmio-bench");
+	for (d = 0; d < ARRAY_SIZE(devs); d++)
+		for (c = 0; c < ARRAY_SIZE(cells); c++)
+			if (!*only || strstr(cells[c].name, only))
+				ktap_report(res[d][c], "%s_%s", devs[d].name,
+					    cells[c].name);
+	ktap_end();
+	emit("end\n");
+}
+
+static int __init bench_init(void)
+{
+	unsigned int d;
+	int err;
+
+	devs[0].path = null_dev;
+	devs[1].path = brd_dev;
+	if (!reps)
+		reps = 1;
+	out = kvzalloc(BENCH_OUT_SIZE, GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	err = bioset_init(&bare_bs, BENCH_MIN_IOS, 0, BIOSET_NEED_BVECS);
+	if (err)
+		goto free_out;
+	err = alloc_memory();
+	if (err)
+		goto free_mem;
+	for (d = 0; d < ARRAY_SIZE(devs); d++)
+		if (*devs[d].path && dmio_bdev_open(devs[d].path, true, &devs[d].d))
+			pr_warn("dmio_bench: cannot open %s; its cells are skipped\n",
+				devs[d].path);
+	kclient = dm_io_client_create();
+	mclient = dmio_client_create(BENCH_MIN_IOS);
+	if (IS_ERR(kclient) || IS_ERR(mclient)) {
+		err = -ENOMEM;
+		goto clients;
+	}
+	run_all();
+	out_blob.data = out;
+	out_blob.size = out_len;
+	out_dir = debugfs_create_dir("dmio_bench", NULL);
+	debugfs_create_blob("results", 0444, out_dir, &out_blob);
+	err = 0;
+clients:
+	if (!IS_ERR_OR_NULL(kclient))
+		dm_io_client_destroy(kclient);
+	dmio_client_destroy(mclient);
+	for (d = 0; d < ARRAY_SIZE(devs); d++)
+		dmio_bdev_close(&devs[d].d);
+free_mem:
+	free_memory();
+	bioset_exit(&bare_bs);
+free_out:
+	if (err)
+		kvfree(out);
+	return err;
+}
+
+static void __exit bench_exit(void)
+{
+	debugfs_remove_recursive(out_dir);
+	kvfree(out);
+}
+
+module_init(bench_init);
+module_exit(bench_exit);
+
+MODULE_DESCRIPTION("dmio against the kernel's dm-io and a bare bio loop");
+MODULE_LICENSE("GPL");
