@@ -278,7 +278,7 @@ initramfs_build() {
 	done
 	cp "$script" "$root/dmio/guest.sh"
 	cp "$DMIO_TOP/tests/harness/guest/devices.sh" "$DMIO_TOP/tests/harness/guest/cache.sh" \
-		"$root/dmio/"
+		"$DMIO_TOP/tests/harness/ktap.sh" "$root/dmio/"
 	cp "$DMIO_TOP/tests/harness/init" "$root/init"
 	chmod +x "$root/init" "$root/dmio/guest.sh"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out" ||

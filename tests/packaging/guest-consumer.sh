@@ -8,15 +8,7 @@
 SECTOR=64
 BYTES=4096
 
-n=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-	fi
-}
+. /dmio/ktap.sh
 
 insmod /dmio/dmio.ko
 s1=$?

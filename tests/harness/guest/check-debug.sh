@@ -18,17 +18,7 @@ CFG=/sys/kernel/config/nullb
 TIMES=1000000000
 export DM_DISABLE_UDEV=1
 
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+. /dmio/ktap.sh
 
 # Forget what kmemleak knows from boot: only leaks after this point count.
 if [ -w $DBG/kmemleak ]; then

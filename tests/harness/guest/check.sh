@@ -6,17 +6,7 @@
 PATTERN_SECTOR=8
 PATTERN_SECTORS=128
 
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+. /dmio/ktap.sh
 
 . /dmio/devices.sh
 insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"

@@ -15,17 +15,8 @@ suite=$1 abi=$2 kdest=$3 outdir=$5
 . "$(dirname "$0")/../../harness/lib.sh"
 
 TESTS=14
-n=0
-failed=0
-ktap() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+. "$DMIO_TOP/tests/harness/ktap.sh"
+ktap() { result "$@"; }
 
 # Turn the chroot script's "RESULT <status> <name>" lines into KTAP; show
 # the rest of its output indented.

@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0
+# KTAP results from shell scripts, host steps and guests alike (a guest
+# finds this file as /dmio/ktap.sh):
+#   result STATUS NAME   "ok N NAME" when STATUS is 0, else "not ok N NAME"
+# $n counts the results, $failed the failures.
+n=0
+failed=0
+result() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=$((failed + 1))
+	fi
+}
