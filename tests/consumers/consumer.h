@@ -12,6 +12,7 @@
 #include <linux/vmalloc.h>
 #include <dmio/dmio.h>
 #include "../selftest/ktap.h"
+#include "../selftest/util.h"
 
 static char *dev = "/dev/ram0";
 module_param(dev, charp, 0444);
@@ -31,33 +32,6 @@ MODULE_PARM_DESC(base, "first sector this consumer may write");
 
 KTAP_DEFINE_STATE;
 static struct dmio_bdev d0, d1, derr, dnodiscard;
-
-static inline u64 consumer_word(u64 seed, u64 pos)
-{
-	return (seed * 0x9E3779B97F4A7C15ULL) ^ (pos * 0xBF58476D1CE4E5B9ULL) ^ pos;
-}
-
-static inline void consumer_fill(void *buf, size_t len, u64 seed)
-{
-	u64 *p = buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		p[i] = consumer_word(seed, i * 8);
-}
-
-static inline bool consumer_holds(const void *buf, size_t len, u64 seed)
-{
-	const u64 *p = buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		if (p[i] != consumer_word(seed, i * 8)) {
-			ktap_diag("data differs at byte %zu", i * 8);
-			return false;
-		}
-	return true;
-}
 
 static inline int consumer_open(void)
 {

@@ -38,7 +38,7 @@ static enum ktap_result vm_write_three_regions(void)
 	rbuf = vmalloc(REGION_SECTORS * 512);
 	if (!buf || !rbuf)
 		goto out;
-	consumer_fill(buf, REGION_SECTORS * 512, 1);
+	pattern_fill(buf, REGION_SECTORS * 512, 1);
 	r = dm_io_sync_vm(3, where, WRITE, buf, &error);
 	if (!ktap_expect(error == want && r == (want ? -EIO : 0),
 			 "r %d, error %#lx", r, error))
@@ -47,7 +47,7 @@ static enum ktap_result vm_write_three_regions(void)
 		memset(rbuf, 0, REGION_SECTORS * 512);
 		r = dm_io_sync_vm(1, &where[i], READ, rbuf, &error);
 		if (!ktap_expect(!r && !error, "read %d: %d", i, r) ||
-		    !consumer_holds(rbuf, REGION_SECTORS * 512, 1))
+		    !pattern_holds(rbuf, REGION_SECTORS * 512, 1))
 			goto out;
 	}
 	res = KTAP_PASS;
@@ -74,7 +74,7 @@ static enum ktap_result bvec_async_write(void)
 		bvec[i].bv_len = PAGE_SIZE;
 		if (!bvec[i].bv_page)
 			goto out;
-		consumer_fill(page_address(bvec[i].bv_page), PAGE_SIZE, 2 + i);
+		pattern_fill(page_address(bvec[i].bv_page), PAGE_SIZE, 2 + i);
 	}
 	atomic_set(&async_calls, 0);
 	r = dm_io_async_bvec(2, where, WRITE, bvec, write_done, &done);
@@ -92,8 +92,8 @@ static enum ktap_result bvec_async_write(void)
 	}
 	r = dm_io_sync(1, &where[1], READ, pl, 0, &error);
 	if (ktap_expect(!r && !error, "dm_io_sync: %d, %#lx", r, error) &&
-	    consumer_holds(page_address(pl[0].page), PAGE_SIZE, 2) &&
-	    consumer_holds(page_address(pl[1].page), PAGE_SIZE, 3))
+	    pattern_holds(page_address(pl[0].page), PAGE_SIZE, 2) &&
+	    pattern_holds(page_address(pl[1].page), PAGE_SIZE, 3))
 		res = KTAP_PASS;
 out:
 	for (i = 0; i < 2; i++)

@@ -63,7 +63,7 @@ static enum ktap_result bvec_regions(bool async)
 	bvec.bv_page = alloc_page(GFP_KERNEL);
 	if (!bvec.bv_page)
 		return KTAP_FAIL;
-	consumer_fill(page_address(bvec.bv_page), 4096, 10 + async);
+	pattern_fill(page_address(bvec.bv_page), 4096, 10 + async);
 	r = do_io(WRITE, &bvec, 3, where, &bits, async);
 	if (!ktap_expect(bits == want && r == (want ? -EIO : 0),
 			 "r %d, bits %#lx", r, bits))
@@ -71,7 +71,7 @@ static enum ktap_result bvec_regions(bool async)
 	memset(page_address(bvec.bv_page), 0, 4096);
 	r = do_io(READ, &bvec, 1, &where[2], &bits, async);
 	if (ktap_expect(!r && !bits, "read: %d", r) &&
-	    consumer_holds(page_address(bvec.bv_page), 4096, 10 + async))
+	    pattern_holds(page_address(bvec.bv_page), 4096, 10 + async))
 		res = KTAP_PASS;
 out:
 	__free_page(bvec.bv_page);

@@ -49,7 +49,7 @@ static void bio_fill(u64 seed)
 	int i;
 
 	for (i = 0; i < BIO_PAGES; i++)
-		consumer_fill(page_address(pages[i]), PAGE_SIZE, seed + i);
+		pattern_fill(page_address(pages[i]), PAGE_SIZE, seed + i);
 }
 
 static bool bio_holds(u64 seed)
@@ -57,7 +57,7 @@ static bool bio_holds(u64 seed)
 	int i;
 
 	for (i = 0; i < BIO_PAGES; i++)
-		if (!consumer_holds(page_address(pages[i]), PAGE_SIZE, seed + i))
+		if (!pattern_holds(page_address(pages[i]), PAGE_SIZE, seed + i))
 			return false;
 	return true;
 }

@@ -53,7 +53,7 @@ static enum ktap_result kmem_write_vma_read(bool async)
 	vbuf = vmalloc(LEN);
 	if (!kbuf || !vbuf)
 		goto out;
-	consumer_fill(kbuf, LEN, 60 + async);
+	pattern_fill(kbuf, LEN, 60 + async);
 	req.mem.ptr.addr = kbuf;
 	r = dm_io(&req, 3, where, &bits, IOPRIO_DEFAULT);
 	if (async && !r) {
@@ -73,7 +73,7 @@ static enum ktap_result kmem_write_vma_read(bool async)
 	r = dm_io(&req, 1, &where[0], &bits,
 		  IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 2));
 	if (ktap_expect(!r && !bits, "read: %d", r) &&
-	    consumer_holds(vbuf, LEN, 60 + async))
+	    pattern_holds(vbuf, LEN, 60 + async))
 		res = KTAP_PASS;
 out:
 	kfree(kbuf);

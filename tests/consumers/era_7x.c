@@ -98,7 +98,7 @@ static enum ktap_result write_read(void)
 
 	if (!buf)
 		return KTAP_FAIL;
-	consumer_fill(buf, 4096, 70);
+	pattern_fill(buf, 4096, 70);
 	req.mem.ptr.addr = buf;
 	r = dm_io(&req, 2, where, &bits, &unsup, IOPRIO_DEFAULT);
 	if (!ktap_expect(!r && !bits && !unsup, "write: %d", r))
@@ -106,7 +106,7 @@ static enum ktap_result write_read(void)
 	memset(buf, 0, 4096);
 	req.bi_opf = REQ_OP_READ;
 	r = dm_io(&req, 1, &where[1], &bits, &unsup, IOPRIO_DEFAULT);
-	if (ktap_expect(!r, "read: %d", r) && consumer_holds(buf, 4096, 70))
+	if (ktap_expect(!r, "read: %d", r) && pattern_holds(buf, 4096, 70))
 		res = KTAP_PASS;
 out:
 	kfree(buf);

@@ -176,28 +176,6 @@ static void dmio_run(enum dmio_op op, unsigned int flags, struct dmio_memory mem
 	o->ret = o->error_bits ? -EIO : o->unsup_bits ? -EOPNOTSUPP : 0;
 }
 
-static void fill(void *buf, size_t len, u64 seed)
-{
-	u64 *p = buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		p[i] = pattern_word(seed, i * 8);
-}
-
-static bool holds(const void *buf, size_t len, u64 seed)
-{
-	const u64 *p = buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		if (p[i] != pattern_word(seed, i * 8)) {
-			ktap_diag("data differs at byte %zu", i * 8);
-			return false;
-		}
-	return true;
-}
-
 static bool same_outcome(const struct outcome *k, const struct outcome *m,
 			 bool union_bits, bool async)
 {
@@ -262,7 +240,7 @@ static enum ktap_result diff_write(struct dm_io_region *layout, unsigned int n,
 		if (layout[i].sector < DIFF_BASE + 4096)
 			mw[i].sector += DIFF_LEN >> SECTOR_SHIFT;
 	}
-	fill(wbuf, DIFF_LEN, seed);
+	pattern_fill(wbuf, DIFF_LEN, seed);
 	kernel_run(REQ_OP_WRITE, kmem(wbuf), n, kw, async, &k);
 	dmio_run(DMIO_OP_WRITE, 0, mmem(wbuf), n, mw, async, &m);
 	if (!same_outcome(&k, &m, false, async))
@@ -273,12 +251,12 @@ static enum ktap_result diff_write(struct dm_io_region *layout, unsigned int n,
 		memset(rbuf, 0x5a, DIFF_LEN);
 		dmio_run(DMIO_OP_READ, 0, mmem(rbuf), 1, &kw[i], false, &r);
 		if (!ktap_expect(!r.ret, "dmio read of dm-io's region %u: %d", i, r.ret) ||
-		    !holds(rbuf, kw[i].count << SECTOR_SHIFT, seed))
+		    !pattern_holds(rbuf, kw[i].count << SECTOR_SHIFT, seed))
 			goto out;
 		memset(rbuf, 0x5a, DIFF_LEN);
 		kernel_run(REQ_OP_READ, kmem(rbuf), 1, &mw[i], false, &r);
 		if (!ktap_expect(!r.ret, "dm-io read of dmio's region %u: %d", i, r.ret) ||
-		    !holds(rbuf, mw[i].count << SECTOR_SHIFT, seed))
+		    !pattern_holds(rbuf, mw[i].count << SECTOR_SHIFT, seed))
 			goto out;
 	}
 	res = KTAP_PASS;
@@ -371,7 +349,7 @@ static enum ktap_result diff_vmalloc(void)
 		return KTAP_FAIL;
 	kmemv.ptr.vma = buf;
 	mmemv.ptr.vaddr = buf;
-	fill(buf, SZ_128K, 51);
+	pattern_fill(buf, SZ_128K, 51);
 	kernel_run(REQ_OP_WRITE, kmemv, 1, &kw, false, &k);
 	dmio_run(DMIO_OP_WRITE, 0, mmemv, 1, &mw, false, &m);
 	if (!same_outcome(&k, &m, false, false))
@@ -379,11 +357,11 @@ static enum ktap_result diff_vmalloc(void)
 	/* Cross-read: each engine reads what the other wrote. */
 	memset(buf, 0, SZ_128K);
 	kernel_run(REQ_OP_READ, kmemv, 1, &mw, false, &k);
-	if (!ktap_expect(!k.ret, "%d", k.ret) || !holds(buf, SZ_128K, 51))
+	if (!ktap_expect(!k.ret, "%d", k.ret) || !pattern_holds(buf, SZ_128K, 51))
 		goto out;
 	memset(buf, 0, SZ_128K);
 	dmio_run(DMIO_OP_READ, 0, mmemv, 1, &kw, false, &m);
-	if (ktap_expect(!m.ret, "%d", m.ret) && holds(buf, SZ_128K, 51))
+	if (ktap_expect(!m.ret, "%d", m.ret) && pattern_holds(buf, SZ_128K, 51))
 		res = KTAP_PASS;
 out:
 	vfree(buf);

@@ -60,6 +60,29 @@ static inline u64 pattern_word(u64 seed, u64 pos)
 	return (seed * 0x9E3779B97F4A7C15ULL) ^ (pos * 0xBF58476D1CE4E5B9ULL) ^ pos;
 }
 
+/* Fill a plain buffer with the pattern of @seed, or check it holds it. */
+static inline void pattern_fill(void *buf, size_t len, u64 seed)
+{
+	u64 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		p[i] = pattern_word(seed, i * 8);
+}
+
+static inline bool pattern_holds(const void *buf, size_t len, u64 seed)
+{
+	const u64 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (p[i] != pattern_word(seed, i * 8)) {
+			ktap_diag("data differs at byte %zu", i * 8);
+			return false;
+		}
+	return true;
+}
+
 int raw_read_check(struct block_device *bdev, sector_t sector, u64 seed,
 		   u64 pattern_pos);
 
