@@ -14,6 +14,236 @@
 #include <dmio_config.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/mempool.h>
+#include <dmio/req-ops.h>
+
+/* ---- The operation of a bio: bi_opf since 4.10, bi_rw before 4.8 ---- */
+
+#if !defined(DMIO_HAVE_BIO_BI_OPF) && !defined(DMIO_REQ_LEGACY_FLAGS)
+#error "dmio: this kernel keeps the bio operation in the top bits of bi_opf (4.8, 4.9); dmio supports the kernels before and after"
+#endif
+
+#ifdef DMIO_HAVE_BIO_BI_OPF
+#define dmio_compat_bio_opf(bio) ((bio)->bi_opf)
+#else
+#define dmio_compat_bio_opf(bio) ((bio)->bi_rw)
+#endif
+
+#ifndef DMIO_HAVE_SUBMIT_BIO_1ARG
+/* Before 4.8 submit_bio() took the operation again; it is in the bio. */
+#define submit_bio(bio) submit_bio((bio)->bi_rw, (bio))
+#define submit_bio_wait(bio) submit_bio_wait((bio)->bi_rw, (bio))
+#endif
+
+#ifndef DMIO_HAVE_BDEV_WRITE_ZEROES_SECTORS
+/* Before 4.10 there is no write-zeroes operation: nothing supports it. */
+static inline unsigned int bdev_write_zeroes_sectors(struct block_device *bdev)
+{
+	return 0;
+}
+#endif
+
+#ifdef DMIO_HAVE_BIO_BI_IOPRIO
+/* No kernel has a setter: bi_ioprio is set directly (4.10 and later). */
+#define dmio_bio_set_ioprio(bio, prio) ((bio)->bi_ioprio = (prio))
+#else
+/* Before 4.10 the priority rode in the top bits of bi_rw. */
+#define dmio_bio_set_ioprio(bio, prio) bio_set_prio(bio, prio)
+#endif
+
+/* ---- Completion status: bi_status since 4.13, bi_error from 4.3 ---- */
+
+#if !defined(DMIO_HAVE_BLK_STATUS_T) && defined(DMIO_HAVE_BIO_BI_ERROR)
+/* An errno in bi_error: the one "not supported" status is -EOPNOTSUPP. */
+#define bi_status		bi_error
+#define BLK_STS_NOTSUPP		(-EOPNOTSUPP)
+#endif
+
+#if !defined(DMIO_HAVE_BLK_STATUS_T) && !defined(DMIO_HAVE_BIO_BI_ERROR)
+#error "dmio: bi_end_io takes the error as an argument on this kernel (before 4.3); not supported yet"
+#endif
+
+#ifndef DMIO_HAVE_BIO_SET_DEV
+/* 4.14 added the setter (it also sets the partition since 4.15). */
+static inline void dmio_compat_bio_set_dev(struct bio *bio,
+					   struct block_device *bdev)
+{
+	bio->bi_bdev = bdev;
+}
+
+#define bio_set_dev dmio_compat_bio_set_dev
+#endif
+
+/* ---- Biosets: embedded with bioset_init() since 4.18 ---- */
+
+#ifdef DMIO_HAVE_BIOSET_INIT
+/* What src/ calls struct bio_set, and the kernel's bioset inside it. */
+#define dmio_compat_bio_set_t	struct bio_set
+#define dmio_compat_bs(bs)	(bs)
+
+/*
+ * Grow or shrink a bioset's reserves: no kernel call does it, the pools
+ * are the bioset's own.
+ */
+static inline int dmio_bioset_resize(struct bio_set *bs, unsigned int nr)
+{
+	int err = mempool_resize(&bs->bio_pool, nr);
+
+	return err ? err : mempool_resize(&bs->bvec_pool, nr);
+}
+#else
+/*
+ * Before 4.18 a bioset came allocated from bioset_create(). src/ embeds a
+ * struct bio_set as the newest kernels want; here that name stands for a
+ * holder of the allocated one, and the calls src/ makes take the holder.
+ */
+struct dmio_compat_bio_set {
+	struct bio_set *bs;
+};
+
+#define dmio_compat_bio_set_t	struct dmio_compat_bio_set
+#define dmio_compat_bs(holder)	((holder)->bs)
+
+#ifndef DMIO_HAVE_BIOSET_CREATE_FLAGS
+/* Before 4.13 every bioset kept bio_vecs; the flag did not exist. */
+#define BIOSET_NEED_BVECS	1
+#endif
+
+static inline int dmio_compat_bioset_init(struct dmio_compat_bio_set *holder,
+					  unsigned int pool_size,
+					  unsigned int front_pad, int flags)
+{
+#ifdef DMIO_HAVE_BIOSET_CREATE_FLAGS
+	holder->bs = bioset_create(pool_size, front_pad, flags);
+#else
+	holder->bs = bioset_create(pool_size, front_pad);
+#endif
+	return holder->bs ? 0 : -ENOMEM;
+}
+
+static inline void dmio_compat_bioset_exit(struct dmio_compat_bio_set *holder)
+{
+	if (holder->bs)
+		bioset_free(holder->bs);
+	holder->bs = NULL;
+}
+
+static inline int dmio_bioset_resize(struct dmio_compat_bio_set *holder,
+				     unsigned int nr)
+{
+	int err = mempool_resize(holder->bs->bio_pool, nr);
+
+	return err ? err : mempool_resize(holder->bs->bvec_pool, nr);
+}
+
+#define bioset_init dmio_compat_bioset_init
+#define bioset_exit dmio_compat_bioset_exit
+/* The kernel's fs_bio_set was a pointer: hand out a holder of it. */
+#define fs_bio_set (*(struct dmio_compat_bio_set[]){ { .bs = fs_bio_set } })
+#endif
+
+/* ---- Waiting for a variable: wait_var_event() since 4.16 ---- */
+
+#ifndef DMIO_HAVE_WAIT_VAR_EVENT
+#include <linux/wait.h>
+/*
+ * One wait queue for every variable (compat/wait_var.c): a wake-up may be
+ * for another variable, and the waiter rechecks its condition.
+ */
+extern wait_queue_head_t dmio_compat_var_wq;
+#define wait_var_event(var, condition) \
+	wait_event(dmio_compat_var_wq, condition)
+#define wake_up_var(var) wake_up_all(&dmio_compat_var_wq)
+#endif
+
+/* ---- Queues and bio_vecs ---- */
+
+#ifndef DMIO_HAVE_QUEUE_IS_MQ
+/* 5.0 added the helper; a blk-mq queue has mq_ops (3.13 and later). */
+static inline bool queue_is_mq(struct request_queue *q)
+{
+	return q->mq_ops;
+}
+#endif
+
+#ifndef DMIO_HAVE___BIO_ADD_PAGE
+/*
+ * 4.19 exported the unchecked append. It is only used on a bio allocated
+ * with room for the page, so appending the bio_vec is all it takes.
+ */
+static inline void __bio_add_page(struct bio *bio, struct page *page,
+				  unsigned int len, unsigned int off)
+{
+	struct bio_vec *bv = &bio->bi_io_vec[bio->bi_vcnt++];
+
+	bv->bv_page = page;
+	bv->bv_len = len;
+	bv->bv_offset = off;
+	bio->bi_iter.bi_size += len;
+}
+#endif
+
+#ifndef mp_bvec_iter_bvec
+/* Before 5.1 every bio_vec was within one page: the same thing. */
+#define mp_bvec_iter_bvec bvec_iter_bvec
+#endif
+
+#ifndef fallthrough
+/* 5.4 added the pseudo keyword; gcc knows the attribute from version 7. */
+#if defined(__GNUC__) && __GNUC__ >= 7
+#define fallthrough __attribute__((__fallthrough__))
+#else
+#define fallthrough do {} while (0)
+#endif
+#endif
+
+/* ---- Allocation helpers (the tests use them) ---- */
+
+#ifndef DMIO_HAVE_ARRAY_SIZE
+/* 4.18: a product that saturates, so the allocation fails instead. */
+static inline size_t array_size(size_t a, size_t b)
+{
+	return b && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+#endif
+
+#ifndef DMIO_HAVE_KVZALLOC
+#include <linux/vmalloc.h>
+/* Before 4.12: only the vmalloc half, for the sleeping callers we have. */
+static inline void *kvzalloc(size_t size, gfp_t flags)
+{
+	return vzalloc(size);
+}
+#endif
+
+#ifndef DMIO_HAVE_KVCALLOC
+/* 4.18 added the array form. */
+static inline void *kvcalloc(size_t n, size_t size, gfp_t flags)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return kvzalloc(n * size, flags);
+}
+#endif
+
+#ifndef DMIO_HAVE_GET_RANDOM_U32
+#include <linux/random.h>
+/* 4.11 named them; get_random_int() is as old as the tests need. */
+static inline u32 get_random_u32(void)
+{
+	return get_random_int();
+}
+
+static inline u64 get_random_u64(void)
+{
+	return (u64)get_random_int() << 32 | get_random_int();
+}
+#endif
+
+#ifndef SECTOR_SHIFT
+/* <linux/blkdev.h> has it from 4.17. */
+#define SECTOR_SHIFT 9
+#endif
 
 #ifndef nth_page
 /*
@@ -24,8 +254,12 @@
 #endif
 
 #ifndef DMIO_HAVE_BLK_OPF_T
-/* Before 6.0 bi_opf was a plain unsigned int. */
+/* Before 6.0 bi_opf was a plain unsigned int; bi_rw an unsigned long. */
+#ifdef DMIO_HAVE_BIO_BI_OPF
 typedef unsigned int blk_opf_t;
+#else
+typedef unsigned long blk_opf_t;
+#endif
 #endif
 
 #ifndef DMIO_HAVE_BIO_MAX_SEGS
@@ -44,14 +278,14 @@ static inline unsigned int bio_max_segs(unsigned int nr_segs)
 static inline struct bio *dmio_compat_bio_alloc_bioset(struct block_device *bdev,
 						       unsigned short nr_vecs,
 						       blk_opf_t opf, gfp_t gfp,
-						       struct bio_set *bs)
+						       dmio_compat_bio_set_t *bs)
 {
-	struct bio *bio = bio_alloc_bioset(gfp, nr_vecs, bs);
+	struct bio *bio = bio_alloc_bioset(gfp, nr_vecs, dmio_compat_bs(bs));
 
 	if (bio) {
 		if (bdev)
 			bio_set_dev(bio, bdev);
-		bio->bi_opf = opf;
+		dmio_compat_bio_opf(bio) = opf;
 	}
 	return bio;
 }
@@ -67,9 +301,9 @@ static inline struct bio *dmio_compat_bio_alloc_bioset(struct block_device *bdev
 static inline struct bio *dmio_compat_bio_alloc_clone(struct block_device *bdev,
 						      struct bio *bio_src,
 						      gfp_t gfp,
-						      struct bio_set *bs)
+						      dmio_compat_bio_set_t *bs)
 {
-	struct bio *bio = bio_clone_fast(bio_src, gfp, bs);
+	struct bio *bio = bio_clone_fast(bio_src, gfp, dmio_compat_bs(bs));
 
 	if (bio)
 		bio_set_dev(bio, bdev);
@@ -116,6 +350,11 @@ static inline sector_t bdev_nr_sectors(struct block_device *bdev)
  * harmless, only the leak report at unload then names the other cache.
  */
 #define SLAB_NO_MERGE 0
+#endif
+
+#ifndef DMIO_HAVE_BIOSET_INIT
+/* Last: every shim above that names the kernel's struct bio_set is done. */
+#define bio_set dmio_compat_bio_set
 #endif
 
 #endif /* _DMIO_COMPAT_H */

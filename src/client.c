@@ -31,25 +31,26 @@ struct dmio_client *dmio_client_create(unsigned int min_ios)
 	client = kzalloc(sizeof(*client), GFP_KERNEL);
 	if (!client)
 		return ERR_PTR(-ENOMEM);
-	err = mempool_init_slab_pool(&client->io_pool, min_ios, dmio_io_cache);
-	if (err)
+	err = -ENOMEM;
+	client->io_pool = mempool_create_slab_pool(min_ios, dmio_io_cache);
+	if (!client->io_pool)
 		goto free_client;
-	err = mempool_init_kmalloc_pool(&client->bitmap_pool, 1,
-					2 * DMIO_BITMAP_LONGS * sizeof(long));
-	if (err)
-		goto exit_io_pool;
+	client->bitmap_pool = mempool_create_kmalloc_pool(1,
+				2 * DMIO_BITMAP_LONGS * sizeof(long));
+	if (!client->bitmap_pool)
+		goto destroy_io_pool;
 	err = bioset_init(&client->bios, min_ios,
 			  offsetof(struct dmio_bio, bio), BIOSET_NEED_BVECS);
 	if (err)
-		goto exit_bitmap_pool;
+		goto destroy_bitmap_pool;
 	atomic_set(&client->in_flight, 0);
 	client->destroying = false;
 	return client;
 
-exit_bitmap_pool:
-	mempool_exit(&client->bitmap_pool);
-exit_io_pool:
-	mempool_exit(&client->io_pool);
+destroy_bitmap_pool:
+	mempool_destroy(client->bitmap_pool);
+destroy_io_pool:
+	mempool_destroy(client->io_pool);
 free_client:
 	kfree(client);
 	return ERR_PTR(err);
@@ -71,11 +72,9 @@ int dmio_client_resize(struct dmio_client *client, unsigned int min_ios)
 
 	if (!min_ios)
 		min_ios = DMIO_DEFAULT_MIN_IOS;
-	err = mempool_resize(&client->io_pool, min_ios);
+	err = mempool_resize(client->io_pool, min_ios);
 	if (!err)
-		err = mempool_resize(&client->bios.bio_pool, min_ios);
-	if (!err)
-		err = mempool_resize(&client->bios.bvec_pool, min_ios);
+		err = dmio_bioset_resize(&client->bios, min_ios);
 	return err;
 }
 
@@ -103,8 +102,8 @@ void dmio_client_destroy(struct dmio_client *client)
 		      atomic_read(&client->in_flight)))
 		wait_var_event(&client->in_flight, !atomic_read(&client->in_flight));
 	bioset_exit(&client->bios);
-	mempool_exit(&client->bitmap_pool);
-	mempool_exit(&client->io_pool);
+	mempool_destroy(client->bitmap_pool);
+	mempool_destroy(client->io_pool);
 	kfree(client);
 }
 EXPORT_SYMBOL_GPL(dmio_client_destroy);

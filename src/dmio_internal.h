@@ -25,8 +25,9 @@
 #define DMIO_BITMAP_LONGS	BITS_TO_LONGS(DMIO_MAX_REGIONS)
 
 struct dmio_client {
-	mempool_t io_pool;	/* struct dmio_io of asynchronous requests */
-	mempool_t bitmap_pool;	/* bitmaps of requests past BITS_PER_LONG */
+	/* Pointers, not embedded: mempool_init() is 4.18+, mempool_create() is everywhere. */
+	mempool_t *io_pool;	/* struct dmio_io of asynchronous requests */
+	mempool_t *bitmap_pool;	/* bitmaps of requests past BITS_PER_LONG */
 	struct bio_set bios;	/* struct dmio_bio */
 	atomic_t in_flight;	/* accepted requests not yet completed */
 	bool destroying;	/* a destroyer waits for in_flight to reach 0 */

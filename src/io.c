@@ -7,6 +7,7 @@
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/wait_bit.h>
 #include "dmio_internal.h"
 #include "cursor.h"
@@ -179,7 +180,7 @@ static unsigned long *io_unsup_bits(struct dmio_io *io)
 static void io_release(struct dmio_io *io)
 {
 	if (io->num_regions > BITS_PER_LONG)
-		mempool_free(io->bits.big, &io->client->bitmap_pool);
+		mempool_free(io->bits.big, io->client->bitmap_pool);
 }
 
 static void io_free(struct dmio_io *io)
@@ -187,7 +188,7 @@ static void io_free(struct dmio_io *io)
 	struct dmio_client *client = io->client;
 
 	io_release(io);
-	mempool_free(io, &client->io_pool);
+	mempool_free(io, client->io_pool);
 	client_put_request(client);
 }
 
@@ -284,7 +285,7 @@ static void bio_status(struct bio *bio, struct dmio_io *io)
 	else
 		set_bit(region, io_error_bits(io));
 	/* Never hand back stale memory for a failed read. */
-	if (bio_op(bio) == REQ_OP_READ)
+	if (bio_data_dir(bio) == READ)
 		zero_fill_bio(bio);
 }
 
@@ -329,7 +330,7 @@ static struct bio *new_bio(struct dmio_io *io, unsigned int region,
 	bio_setup(bio, io, region);
 	bio->bi_iter.bi_sector = sector;
 	if (ioprio)
-		bio->bi_ioprio = ioprio;
+		dmio_bio_set_ioprio(bio, ioprio);
 	return bio;
 }
 
@@ -418,7 +419,8 @@ static void fail_group(struct dmio_io *io, unsigned int i,
 static void clone_for_group(struct dmio_io *io, struct bio *bio, unsigned int i,
 			    unsigned int num_regions,
 			    const struct dmio_region *where,
-			    const unsigned long *grouped, unsigned short ioprio)
+			    const unsigned long *grouped, blk_opf_t opf,
+			    unsigned short ioprio)
 {
 	sector_t offset = bio->bi_iter.bi_sector - where[i].sector;
 	struct bio *clone;
@@ -431,7 +433,7 @@ static void clone_for_group(struct dmio_io *io, struct bio *bio, unsigned int i,
 		if (bio->bi_vcnt <= DMIO_COPY_VECS) {
 			clone = new_bio(io, j, where[j].bdev,
 					where[j].sector + offset, bio->bi_vcnt,
-					bio->bi_opf, ioprio);
+					opf, ioprio);
 			for (v = 0; v < bio->bi_vcnt; v++)
 				__bio_add_page(clone, bio->bi_io_vec[v].bv_page,
 					       bio->bi_io_vec[v].bv_len,
@@ -501,7 +503,7 @@ static void dispatch_data(struct dmio_io *io, unsigned int i,
 		/* Clones first: they copy the iterator submission advances. */
 		if (clones)
 			clone_for_group(io, bio, i, num_regions, where, grouped,
-					req->ioprio);
+					opf, req->ioprio);
 		submit_bio(bio);
 	}
 }
@@ -685,7 +687,7 @@ static inline void io_init(struct dmio_io *io,
 		io->bits.small[0] = 0;
 		io->bits.small[1] = 0;
 	} else {
-		io->bits.big = mempool_alloc(&client->bitmap_pool, GFP_NOIO);
+		io->bits.big = mempool_alloc(client->bitmap_pool, GFP_NOIO);
 		memset(io->bits.big, 0, 2 * DMIO_BITMAP_LONGS * sizeof(long));
 	}
 	io->notify = req->notify;
@@ -781,7 +783,7 @@ static int start_async(const struct dmio_request *req, unsigned int num_regions,
 	 */
 	io = kmem_cache_alloc(dmio_io_cache, GFP_NOWAIT | __GFP_NOWARN);
 	if (unlikely(!io))
-		io = mempool_alloc(&req->client->io_pool, GFP_NOIO);
+		io = mempool_alloc(req->client->io_pool, GFP_NOIO);
 	io_init(io, req, num_regions);
 	if (legacy && legacy->notify2) {
 		io->notify2 = legacy->notify2;

@@ -30,18 +30,11 @@
 #include <linux/blk_types.h>
 #include <linux/ioprio.h>
 #include <dmio/dmio.h>
+#include <dmio/req-ops.h>
 
 struct bio;
 struct bio_vec;
 struct page;
-
-/* Every era's spelling of the request flags. */
-#if !defined(REQ_FLUSH) && defined(REQ_PREFLUSH)
-#define REQ_FLUSH	REQ_PREFLUSH
-#endif
-#if !defined(REQ_PREFLUSH) && defined(REQ_FLUSH)
-#define REQ_PREFLUSH	REQ_FLUSH
-#endif
 
 /* The priority in-tree callers pass to dm_io() since 6.9. */
 #ifndef IOPRIO_DEFAULT

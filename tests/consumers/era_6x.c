@@ -6,6 +6,7 @@
 #include <dmio/dm-io.h>		/* was: #include <linux/dm-io.h> */
 #include <linux/completion.h>
 #include <linux/ioprio.h>
+#include <linux/sizes.h>
 #include "consumer.h"
 
 #define LEN	SZ_64K

@@ -137,9 +137,13 @@ static enum ktap_result refusals(void)
 	/* A memory type no era had. */
 	req.mem.type = 17;
 	r2 = dm_io(&req, 1, &one, &bits, &unsup, IOPRIO_DEFAULT);
-	/* An operation dm-io never offered through dmio (REQ_OP_ZONE_RESET). */
+	/*
+	 * An operation dm-io never offered: every bit of the operation field
+	 * set, which names no operation on any kernel (REQ_OP_ZONE_RESET and
+	 * its kind are 4.10 and later).
+	 */
 	req.mem.type = DM_IO_KMEM;
-	req.bi_opf = REQ_OP_ZONE_RESET;
+	req.bi_opf = REQ_OP_MASK;
 	r3 = dm_io(&req, 1, &one, &bits, &unsup, IOPRIO_DEFAULT);
 	/* A classic call before dm_io_get(). */
 	r4 = dm_io_sync_vm(1, &one, WRITE, buf, &bits);

@@ -34,6 +34,7 @@
 #include <linux/tick.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
+#include <linux/sizes.h>
 #include <dmio/dmio.h>
 #include "dmio_internal.h"
 #include "ktap.h"
@@ -292,11 +293,13 @@ static int eng_dm_io(unsigned int seq)
 	unsigned long bits = 0, unsup = 0;
 	int err;
 
-#ifdef DMIO_HAVE_DM_IO_REQUEST_BI_OPF
+#if defined(DMIO_HAVE_DM_IO_REQUEST_BI_OPF)
 	req.bi_opf = REQ_OP_WRITE | (run.cell->qd ? 0 : REQ_SYNC);
-#else
+#elif defined(DMIO_HAVE_DM_IO_REQUEST_BI_OP)
 	req.bi_op = REQ_OP_WRITE;
 	req.bi_op_flags = run.cell->qd ? 0 : REQ_SYNC;
+#else
+	req.bi_rw = REQ_OP_WRITE | (run.cell->qd ? 0 : REQ_SYNC);
 #endif
 	switch (run.cell->mem) {
 	case MEM_KERNEL:

@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/sizes.h>
 #include <dmio/dmio.h>
 #include "ktap.h"
 #include "util.h"
@@ -97,11 +98,13 @@ static void kernel_run(blk_opf_t opf, struct dm_io_memory mem, unsigned int n,
 	struct dm_io_request req = { .mem = mem, .client = kclient };
 	struct kernel_async ka = { .error_bits = 0 };
 
-#ifdef DMIO_HAVE_DM_IO_REQUEST_BI_OPF
+#if defined(DMIO_HAVE_DM_IO_REQUEST_BI_OPF)
 	req.bi_opf = opf;
-#else
+#elif defined(DMIO_HAVE_DM_IO_REQUEST_BI_OP)
 	req.bi_op = opf & REQ_OP_MASK;
 	req.bi_op_flags = opf & ~REQ_OP_MASK;
+#else
+	req.bi_rw = opf;	/* before 4.10: one word of flags */
 #endif
 	memset(o, 0, sizeof(*o));
 	if (async) {

@@ -7,6 +7,7 @@
 #include <linux/blkdev.h>
 #include <linux/delay.h>
 #include <linux/slab.h>
+#include <linux/sizes.h>
 #include "tests.h"
 
 struct bad_case {

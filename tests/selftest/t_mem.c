@@ -5,6 +5,7 @@
  * into a poisoned buffer of the same type and compare every byte.
  */
 #include <linux/blkdev.h>
+#include <linux/sizes.h>
 #include "tests.h"
 
 #define MEM_BASE_SECTOR	2048	/* 1 MiB into the device */

@@ -7,6 +7,7 @@
  */
 #include <linux/blkdev.h>
 #include <linux/ioprio.h>
+#include <linux/sizes.h>
 #include "tests.h"
 
 #define OPS_BASE	8192	/* 4 MiB into the devices */

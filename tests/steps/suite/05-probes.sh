@@ -14,6 +14,28 @@ config="$built/.build/dmio_config.h"
 # the first version marks a feature that stable or distribution kernels
 # backport: only "present from that version on" is checked for it.
 expectations='
+__BIO_ADD_PAGE			4.19+	-
+ARRAY_SIZE			4.18+	-
+BDEV_WRITE_ZEROES_SECTORS	4.10	-
+BIO_BI_ERROR			4.3	4.13
+BIO_BI_IOPRIO			4.10	-
+BIO_BI_ITER			3.14	-
+BIO_BI_OPF			4.10	-
+BIO_CLONE_FAST			3.14+	5.18
+BIO_ENDIO_1ARG			4.3	-
+BIO_SET_DEV			4.14+	-
+BIOSET_CREATE_FLAGS		4.13	4.18
+BIOSET_INIT			4.18	-
+BLK_STATUS_T			4.13	-
+GET_RANDOM_U32			4.11+	-
+KVCALLOC			4.18+	-
+KVZALLOC			4.12+	-
+MEMPOOL_RESIZE_2ARG		4.1+	-
+QUEUE_IS_MQ			5.0+	-
+REQ_OP				4.8+	-
+SUBMIT_BIO_1ARG			4.8	-
+WAIT_BIT_H			4.14+	-
+WAIT_VAR_EVENT			4.16+	-
 BDEV_FILE_OPEN_BY_PATH		6.9	-
 BDEV_MAX_DISCARD_SECTORS	5.19	-
 BDEV_NR_SECTORS			5.11	-
