@@ -20,7 +20,8 @@
 /* ---- The operation of a bio: bi_opf since 4.10, bi_rw before 4.8 ---- */
 
 #if !defined(DMIO_HAVE_BIO_BI_OPF) && !defined(DMIO_REQ_LEGACY_FLAGS)
-#error "dmio: this kernel keeps the bio operation in the top bits of bi_opf (4.8, 4.9); dmio supports the kernels before and after"
+/* 4.8 and 4.9 kept the operation in the top bits of bi_opf. */
+#error "dmio: kernels 4.8 and 4.9 are not supported (those before and after are)"
 #endif
 
 #ifdef DMIO_HAVE_BIO_BI_OPF
@@ -31,8 +32,18 @@
 
 #ifndef DMIO_HAVE_SUBMIT_BIO_1ARG
 /* Before 4.8 submit_bio() took the operation again; it is in the bio. */
-#define submit_bio(bio) submit_bio((bio)->bi_rw, (bio))
-#define submit_bio_wait(bio) submit_bio_wait((bio)->bi_rw, (bio))
+static inline void dmio_compat_submit_bio(struct bio *bio)
+{
+	submit_bio(bio->bi_rw, bio);
+}
+
+static inline int dmio_compat_submit_bio_wait(struct bio *bio)
+{
+	return submit_bio_wait(bio->bi_rw, bio);
+}
+
+#define submit_bio dmio_compat_submit_bio
+#define submit_bio_wait dmio_compat_submit_bio_wait
 #endif
 
 #ifndef DMIO_HAVE_BDEV_WRITE_ZEROES_SECTORS
@@ -60,7 +71,8 @@ static inline unsigned int bdev_write_zeroes_sectors(struct block_device *bdev)
 #endif
 
 #if !defined(DMIO_HAVE_BLK_STATUS_T) && !defined(DMIO_HAVE_BIO_BI_ERROR)
-#error "dmio: bi_end_io takes the error as an argument on this kernel (before 4.3); not supported yet"
+/* Before 4.3 bi_end_io took the error as an argument. */
+#error "dmio: kernels before 4.3 are not supported yet"
 #endif
 
 #ifndef DMIO_HAVE_BIO_SET_DEV
@@ -113,12 +125,17 @@ static inline int dmio_compat_bioset_init(struct dmio_compat_bio_set *holder,
 					  unsigned int pool_size,
 					  unsigned int front_pad, int flags)
 {
+	struct bio_set *bs;
+
 #ifdef DMIO_HAVE_BIOSET_CREATE_FLAGS
-	holder->bs = bioset_create(pool_size, front_pad, flags);
+	bs = bioset_create(pool_size, front_pad, flags);
 #else
-	holder->bs = bioset_create(pool_size, front_pad);
+	bs = bioset_create(pool_size, front_pad);
 #endif
-	return holder->bs ? 0 : -ENOMEM;
+	if (!bs)
+		return -ENOMEM;
+	holder->bs = bs;
+	return 0;
 }
 
 static inline void dmio_compat_bioset_exit(struct dmio_compat_bio_set *holder)
@@ -166,7 +183,7 @@ static inline bool queue_is_mq(struct request_queue *q)
 }
 #endif
 
-#ifndef DMIO_HAVE___BIO_ADD_PAGE
+#ifndef DMIO_HAVE_BIO_ADD_PAGE_UNCHECKED
 /*
  * 4.19 exported the unchecked append. It is only used on a bio allocated
  * with room for the page, so appending the bio_vec is all it takes.

@@ -35,8 +35,8 @@ struct dmio_client *dmio_client_create(unsigned int min_ios)
 	client->io_pool = mempool_create_slab_pool(min_ios, dmio_io_cache);
 	if (!client->io_pool)
 		goto free_client;
-	client->bitmap_pool = mempool_create_kmalloc_pool(1,
-				2 * DMIO_BITMAP_LONGS * sizeof(long));
+	client->bitmap_pool =
+		mempool_create_kmalloc_pool(1, 2 * DMIO_BITMAP_LONGS * sizeof(long));
 	if (!client->bitmap_pool)
 		goto destroy_io_pool;
 	err = bioset_init(&client->bios, min_ios,

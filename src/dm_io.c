@@ -163,7 +163,7 @@ static bool all_regions_empty(unsigned int n, const struct dm_io_region *where)
 static int translate_op(u64 word, unsigned int n,
 			const struct dm_io_region *where, struct dmio_request *r)
 {
-	blk_opf_t opf = DMIO_REQ_NORMALIZE((__force blk_opf_t)word);
+	blk_opf_t opf = (__force blk_opf_t)dmio_req_normalize(word);
 
 	switch (opf & REQ_OP_MASK) {
 	case REQ_OP_READ:

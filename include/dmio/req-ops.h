@@ -37,10 +37,15 @@
  * dm-io looked at REQ_DISCARD alone, and RHEL 7's REQ_OP_DISCARD is that
  * bit alone: count it as the write it is.
  */
-#define DMIO_REQ_NORMALIZE(word) \
-	((word) | (((word) & (REQ_DISCARD | REQ_WRITE_SAME)) ? REQ_WRITE : 0))
+static inline unsigned long long dmio_req_normalize(unsigned long long word)
+{
+	return word & (REQ_DISCARD | REQ_WRITE_SAME) ? word | REQ_WRITE : word;
+}
 #else
-#define DMIO_REQ_NORMALIZE(word) (word)
+static inline unsigned long long dmio_req_normalize(unsigned long long word)
+{
+	return word;
+}
 #endif
 
 /* 4.8 renamed REQ_FLUSH; code of either era uses its own name. */

@@ -14,7 +14,7 @@ config="$built/.build/dmio_config.h"
 # the first version marks a feature that stable or distribution kernels
 # backport: only "present from that version on" is checked for it.
 expectations='
-__BIO_ADD_PAGE			4.19+	-
+BIO_ADD_PAGE_UNCHECKED		4.19+	-
 ARRAY_SIZE			4.18+	-
 BDEV_WRITE_ZEROES_SECTORS	4.10	-
 BIO_BI_ERROR			4.3	4.13
