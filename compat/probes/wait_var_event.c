@@ -2,6 +2,7 @@
 /*
  * wait_var_event()/wake_up_var() in <linux/wait_bit.h> (mainline 4.16).
  */
+#include <linux/sched.h>
 #include <linux/wait_bit.h>
 
 void dmio_probe(atomic_t *v);
