@@ -17,6 +17,100 @@
 #include <linux/mempool.h>
 #include <dmio/req-ops.h>
 
+#ifndef SECTOR_SHIFT
+/* <linux/blkdev.h> has it from 4.17. */
+#define SECTOR_SHIFT 9
+#endif
+
+#ifndef DMIO_HAVE_MEMPOOL_RESIZE_2ARG
+/* Before 4.1 mempool_resize() also took the gfp_t of its allocations. */
+static inline int dmio_compat_mempool_resize(mempool_t *pool, int new_min_nr)
+{
+	return mempool_resize(pool, new_min_nr, GFP_KERNEL);
+}
+
+#define mempool_resize dmio_compat_mempool_resize
+#endif
+
+#ifndef READ_ONCE
+/* 3.19 replaced ACCESS_ONCE(). */
+#define READ_ONCE(x)		ACCESS_ONCE(x)
+#define WRITE_ONCE(x, val)	(ACCESS_ONCE(x) = (val))
+#endif
+
+/* ---- A bio's position: bi_iter (a struct bvec_iter) since 3.14 ---- */
+
+#ifdef DMIO_HAVE_BIO_BI_ITER
+/*
+ * No kernel has accessors for these fields; src/ uses these names so that
+ * the bio of 3.10 (no iterator, the fields in the bio) can stand behind them.
+ */
+#define dmio_bio_sector(bio)	((bio)->bi_iter.bi_sector)
+#define dmio_bio_size(bio)	((bio)->bi_iter.bi_size)
+#define dmio_bio_iter(bio)	((bio)->bi_iter)
+#else
+/*
+ * Before 3.14 a bio's position was bi_sector, bi_size and bi_idx (the
+ * first bio_vec, already trimmed by a partial completion). Iterating over
+ * a bio the newest way works on a copy of those, in an iterator of the
+ * newest kernels' shape.
+ */
+struct bvec_iter {
+	sector_t bi_sector;
+	unsigned int bi_size;
+	unsigned int bi_idx;
+	unsigned int bi_bvec_done;
+};
+
+#define dmio_bio_sector(bio)	((bio)->bi_sector)
+#define dmio_bio_size(bio)	((bio)->bi_size)
+
+static inline struct bvec_iter dmio_bio_iter(const struct bio *bio)
+{
+	struct bvec_iter iter = {
+		.bi_sector = bio->bi_sector,
+		.bi_size = bio->bi_size,
+		.bi_idx = bio->bi_idx,
+	};
+
+	return iter;
+}
+
+static inline void bio_advance_iter(const struct bio *bio,
+				    struct bvec_iter *iter, unsigned int bytes)
+{
+	const struct bio_vec *bv;
+
+	bytes = min(bytes, iter->bi_size);
+	iter->bi_sector += bytes >> SECTOR_SHIFT;
+	iter->bi_size -= bytes;
+	iter->bi_bvec_done += bytes;
+	while (iter->bi_size) {
+		bv = &bio->bi_io_vec[iter->bi_idx];
+		if (iter->bi_bvec_done < bv->bv_len)
+			break;
+		iter->bi_bvec_done -= bv->bv_len;
+		iter->bi_idx++;
+	}
+}
+
+/* The rest of the bio_vec at the iterator, at most what the bio has left. */
+static inline struct bio_vec dmio_compat_iter_bvec(const struct bio_vec *bvecs,
+						   struct bvec_iter iter)
+{
+	const struct bio_vec *bv = &bvecs[iter.bi_idx];
+	struct bio_vec out = {
+		.bv_page = bv->bv_page,
+		.bv_offset = bv->bv_offset + iter.bi_bvec_done,
+		.bv_len = min(iter.bi_size, bv->bv_len - iter.bi_bvec_done),
+	};
+
+	return out;
+}
+
+#define mp_bvec_iter_bvec(bvecs, iter) dmio_compat_iter_bvec(bvecs, iter)
+#endif
+
 /* ---- The operation of a bio: bi_opf since 4.10, bi_rw before 4.8 ---- */
 
 #if !defined(DMIO_HAVE_BIO_BI_OPF) && !defined(DMIO_REQ_LEGACY_FLAGS)
@@ -70,9 +164,23 @@ static inline unsigned int bdev_write_zeroes_sectors(struct block_device *bdev)
 #define BLK_STS_NOTSUPP		(-EOPNOTSUPP)
 #endif
 
-#if !defined(DMIO_HAVE_BLK_STATUS_T) && !defined(DMIO_HAVE_BIO_BI_ERROR)
-/* Before 4.3 bi_end_io took the error as an argument. */
-#error "dmio: kernels before 4.3 are not supported yet"
+#ifndef DMIO_HAVE_BLK_STATUS_T
+typedef int blk_status_t;	/* an errno before 4.13 */
+#endif
+
+#ifdef DMIO_HAVE_BIO_ENDIO_1ARG
+/*
+ * The parameters of a bi_end_io function, and the status it reads: the
+ * newest kernels' (struct bio *) and bi_status. Before 4.3 the error came
+ * as a second argument instead; a function declared with these takes it
+ * there, under a name dmio_bio_status() knows.
+ */
+#define DMIO_END_IO_ARGS(name)	struct bio *name
+#define dmio_bio_status(bio)	((bio)->bi_status)
+#else
+#define DMIO_END_IO_ARGS(name)	struct bio *name, int dmio_end_io_error
+#define dmio_bio_status(bio)	((void)(bio), dmio_end_io_error)
+#define BLK_STS_NOTSUPP		(-EOPNOTSUPP)
 #endif
 
 #ifndef DMIO_HAVE_BIO_SET_DEV
@@ -176,10 +284,14 @@ extern wait_queue_head_t dmio_compat_var_wq;
 /* ---- Queues and bio_vecs ---- */
 
 #ifndef DMIO_HAVE_QUEUE_IS_MQ
-/* 5.0 added the helper; a blk-mq queue has mq_ops (3.13 and later). */
+/* 5.0 added the helper; a blk-mq queue has mq_ops (3.13, RHEL 7). */
 static inline bool queue_is_mq(struct request_queue *q)
 {
+#ifdef DMIO_HAVE_QUEUE_MQ_OPS
 	return q->mq_ops;
+#else
+	return false;
+#endif
 }
 #endif
 
@@ -196,11 +308,11 @@ static inline void __bio_add_page(struct bio *bio, struct page *page,
 	bv->bv_page = page;
 	bv->bv_len = len;
 	bv->bv_offset = off;
-	bio->bi_iter.bi_size += len;
+	dmio_bio_size(bio) += len;
 }
 #endif
 
-#ifndef mp_bvec_iter_bvec
+#if !defined(mp_bvec_iter_bvec) && defined(DMIO_HAVE_BIO_BI_ITER)
 /* Before 5.1 every bio_vec was within one page: the same thing. */
 #define mp_bvec_iter_bvec bvec_iter_bvec
 #endif
@@ -255,11 +367,6 @@ static inline u64 get_random_u64(void)
 {
 	return (u64)get_random_int() << 32 | get_random_int();
 }
-#endif
-
-#ifndef SECTOR_SHIFT
-/* <linux/blkdev.h> has it from 4.17. */
-#define SECTOR_SHIFT 9
 #endif
 
 #ifndef nth_page
@@ -320,7 +427,12 @@ static inline struct bio *dmio_compat_bio_alloc_clone(struct block_device *bdev,
 						      gfp_t gfp,
 						      dmio_compat_bio_set_t *bs)
 {
+#ifdef DMIO_HAVE_BIO_CLONE_FAST
 	struct bio *bio = bio_clone_fast(bio_src, gfp, dmio_compat_bs(bs));
+#else
+	/* Before 3.14 a clone copies the bio_vecs; the pages are shared. */
+	struct bio *bio = bio_clone_bioset(bio_src, gfp, dmio_compat_bs(bs));
+#endif
 
 	if (bio)
 		bio_set_dev(bio, bdev);

@@ -48,7 +48,7 @@ static __always_inline void dmio_cursor_init(struct dmio_cursor *cur,
 		break;
 	case DMIO_MEM_BIO:
 		cur->bio = mem->ptr.bio;
-		cur->iter = mem->ptr.bio->bi_iter;
+		cur->iter = dmio_bio_iter(mem->ptr.bio);
 		bio_advance_iter(cur->bio, &cur->iter, cur->offset);
 		cur->offset = 0;
 		break;

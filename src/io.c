@@ -276,11 +276,11 @@ static void io_put(struct dmio_io *io)
 		io_done(io);
 }
 
-static void bio_status(struct bio *bio, struct dmio_io *io)
+static void bio_status(struct bio *bio, blk_status_t status, struct dmio_io *io)
 {
 	unsigned int region = container_of(bio, struct dmio_bio, bio)->region;
 
-	if (bio->bi_status == BLK_STS_NOTSUPP)
+	if (status == BLK_STS_NOTSUPP)
 		set_bit(region, io_unsup_bits(io));
 	else
 		set_bit(region, io_error_bits(io));
@@ -289,23 +289,25 @@ static void bio_status(struct bio *bio, struct dmio_io *io)
 		zero_fill_bio(bio);
 }
 
-static void dmio_endio(struct bio *bio)
+static void dmio_endio(DMIO_END_IO_ARGS(bio))
 {
 	struct dmio_io *io = bio->bi_private;
+	blk_status_t status = dmio_bio_status(bio);
 
-	if (unlikely(bio->bi_status))
-		bio_status(bio, io);
+	if (unlikely(status))
+		bio_status(bio, status, io);
 	bio_put(bio);
 	io_put(io);
 }
 
-static void dmio_clone_endio(struct bio *clone)
+static void dmio_clone_endio(DMIO_END_IO_ARGS(clone))
 {
 	struct bio *parent = clone->bi_private;
 	struct dmio_io *io = parent->bi_private;
+	blk_status_t status = dmio_bio_status(clone);
 
-	if (unlikely(clone->bi_status))
-		bio_status(clone, io);
+	if (unlikely(status))
+		bio_status(clone, status, io);
 	bio_put(clone);
 	bio_put(parent);	/* the clone no longer needs its pages */
 	io_put(io);
@@ -328,7 +330,7 @@ static struct bio *new_bio(struct dmio_io *io, unsigned int region,
 
 	bio = bio_alloc_bioset(bdev, nr_vecs, opf, GFP_NOIO, &io->client->bios);
 	bio_setup(bio, io, region);
-	bio->bi_iter.bi_sector = sector;
+	dmio_bio_sector(bio) = sector;
 	if (ioprio)
 		dmio_bio_set_ioprio(bio, ioprio);
 	return bio;
@@ -363,7 +365,7 @@ static void dispatch_dataless(struct dmio_io *io, unsigned int i,
 	while (left) {
 		n = min(left, max);
 		bio = new_bio(io, i, r->bdev, sector, 0, opf, ioprio);
-		bio->bi_iter.bi_size = n << SECTOR_SHIFT;
+		dmio_bio_size(bio) = n << SECTOR_SHIFT;
 		submit_bio(bio);
 		sector += n;
 		left -= n;
@@ -422,7 +424,7 @@ static void clone_for_group(struct dmio_io *io, struct bio *bio, unsigned int i,
 			    const unsigned long *grouped, blk_opf_t opf,
 			    unsigned short ioprio)
 {
-	sector_t offset = bio->bi_iter.bi_sector - where[i].sector;
+	sector_t offset = dmio_bio_sector(bio) - where[i].sector;
 	struct bio *clone;
 	unsigned int j, v;
 
@@ -448,7 +450,7 @@ static void clone_for_group(struct dmio_io *io, struct bio *bio, unsigned int i,
 		clone->bi_private = bio;
 		clone->bi_end_io = dmio_clone_endio;
 		atomic_inc(&io->pending);
-		clone->bi_iter.bi_sector = where[j].sector + offset;
+		dmio_bio_sector(clone) = where[j].sector + offset;
 		submit_bio(clone);
 	}
 }
@@ -492,7 +494,7 @@ static void dispatch_data(struct dmio_io *io, unsigned int i,
 				more = dmio_cursor_get(&cur, min_t(u64, left, SZ_1G),
 						       &page, &len, &offset);
 		}
-		if (!bio->bi_iter.bi_size) {
+		if (!dmio_bio_size(bio)) {
 			/* Memory ended, or not one run fits: fail, never spin. */
 			fail_group(io, i, num_regions, where, grouped);
 			bio_put(bio);
