@@ -175,10 +175,10 @@ typedef int blk_status_t;	/* an errno before 4.13 */
  * as a second argument instead; a function declared with these takes it
  * there, under a name dmio_bio_status() knows.
  */
-#define DMIO_END_IO_ARGS(name)	struct bio *name
+#define DMIO_END_IO_ARGS(name)	struct bio *(name)
 #define dmio_bio_status(bio)	((bio)->bi_status)
 #else
-#define DMIO_END_IO_ARGS(name)	struct bio *name, int dmio_end_io_error
+#define DMIO_END_IO_ARGS(name)	struct bio *(name), int dmio_end_io_error
 #define dmio_bio_status(bio)	((void)(bio), dmio_end_io_error)
 #define BLK_STS_NOTSUPP		(-EOPNOTSUPP)
 #endif

@@ -36,20 +36,21 @@ ktap $? versions_agree
 	grep -q '^POST_BUILD=' "$conf" && [ -x "$DMIO_TOP/Makefile" ]
 ktap $? dkms_conf_rules
 
-# BUILD_EXCLUSIVE_KERNEL: 4.18 and later, as dkms tests it ([[ =~ ]]).
+# BUILD_EXCLUSIVE_KERNEL: 3.10 and later but 4.8/4.9, as dkms tests it.
 bad=$(bash -c '
 	. "$1"
-	for k in 4.18.0-553.el8_10.x86_64 4.19.0-27-amd64 5.4.0-216-generic \
+	for k in 3.10.0-1160.el7.x86_64 4.4.0-210-generic 4.15.0-213-generic \
+		 4.18.0-553.el8_10.x86_64 4.19.0-27-amd64 5.4.0-216-generic \
 		 5.14.0-427.el9.x86_64 6.1.0-50-amd64 7.2.13+deb14-amd64 10.0.1; do
 		[[ $k =~ $BUILD_EXCLUSIVE_KERNEL ]] || echo "rejects $k"
 	done
-	for k in 2.6.32-754.el6.x86_64 3.10.0-1160.el7.x86_64 4.4.0-210-generic \
-		 4.17.19 3.0.101 3.2.0-4-amd64; do
+	for k in 2.6.32-754.el6.x86_64 3.0.101 3.2.0-4-amd64 3.9.11 \
+		 4.8.17 4.9.0-19-amd64; do
 		[[ $k =~ $BUILD_EXCLUSIVE_KERNEL ]] && echo "accepts $k"
 	done' sh "$conf")
 echo "$bad" | sed '/^$/d; s/^/# BUILD_EXCLUSIVE_KERNEL /'
 [ -z "$bad" ]
-ktap $? build_exclusive_kernel_4_18_and_later
+ktap $? build_exclusive_kernel_3_10_and_later
 
 deb=$(pkg_deb)
 ktap $? deb_builds
