@@ -92,7 +92,8 @@ fi
 
 echo "KTAP version 1"
 echo "# Subtest: dmio-guest"
-echo "1..9"
+echo "1..13"
+device_results
 result $dd_pattern "userspace_dd_sees_pattern"
 result $dd_untouched "sectors_before_pattern_untouched"
 rmmod dmio_selftest
