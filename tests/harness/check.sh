@@ -83,7 +83,14 @@ run_suite() {
 	[ -n "$abi" ] || { record "$suite" "?" build fail 0 0 0 "$start" "no kernel headers in chroot"; return 1; }
 	say "$suite: building dmio for $abi"
 	if ! built=$(build_in_chroot "$suite" "$abi" "$out/build.log"); then
-		tail -n 25 "$out/build.log" >&2
+		# The first diagnostics tell more than make's last words (a
+		# kernel without an API the module uses fails in many places).
+		if grep -qE '(error|warning):' "$out/build.log"; then
+			say "$suite: first compiler diagnostics ($out/build.log):"
+			grep -E '(error|warning):' "$out/build.log" | head -n 20 >&2
+		else
+			tail -n 25 "$out/build.log" >&2
+		fi
 		record "$suite" "$abi" build fail 0 0 0 "$start" "see $out/build.log"
 		return 1
 	fi

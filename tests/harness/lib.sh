@@ -79,7 +79,7 @@ sid      1 debian main          linux-headers-amd64   amd64   -
 jammy    2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
 focal    2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
 bionic   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
-xenial   2 ubuntu main,universe linux-headers-generic generic linux-image-extra
+xenial   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
 '
 DMIO_UBUNTU_MIRROR=${DMIO_UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
 # Packages of an Ubuntu chroot besides its headers package (from the table
