@@ -110,8 +110,7 @@ tier_suites() {
 
 # Split a comma-separated KERNELS list (default: every tier-1 suite).
 tier1_suites() {
-	local list=${KERNELS:-bullseye,bookworm,trixie,sid}
-	echo "${list//,/ }"
+	KERNELS=${KERNELS:-bullseye,bookworm,trixie,sid} matrix_suites
 }
 
 # The suites make check runs: KERNELS (names, or "tier1" / "tier2" for a
