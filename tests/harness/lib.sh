@@ -63,10 +63,68 @@ file_is_static() {
 	! LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'interpreter'
 }
 
+# The suites of the kernel matrix, one row each:
+#   suite  tier  distro  components  headers-package  ABI-suffix  modules
+# Tier 1 are Debian's current suites. Tier 2 are Ubuntu LTS kernels that
+# stand in for older kernel APIs (see docs/COMPAT.md): xenial 4.4, bionic
+# 4.15, focal 5.4, jammy 5.15. "modules" names the package (completed with
+# -<ABI>) holding the modules linux-image leaves out (brd, null_blk,
+# dm-delay, dm-flakey, ...); "-" when there is none. A suite not listed
+# here is taken for a Debian one with the tier-1 settings.
+DMIO_SUITE_TABLE='
+bullseye 1 debian main          linux-headers-amd64   amd64   -
+bookworm 1 debian main          linux-headers-amd64   amd64   -
+trixie   1 debian main          linux-headers-amd64   amd64   -
+sid      1 debian main          linux-headers-amd64   amd64   -
+jammy    2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
+focal    2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
+bionic   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
+xenial   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
+'
+DMIO_UBUNTU_MIRROR=${DMIO_UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
+# Packages of an Ubuntu chroot besides its headers package (from the table
+# above); no sparse: the sparse step is tier 1 only.
+DMIO_UBUNTU_PKGS=${DMIO_UBUNTU_PKGS:-build-essential,kmod}
+
+# Echo one field of a suite's row: tier distro components headers abi modules.
+suite_field() {
+	local suite=$1 field=$2 row
+	row=$(echo "$DMIO_SUITE_TABLE" | awk -v s="$suite" '$1 == s')
+	[ -n "$row" ] || row="$suite 1 debian main linux-headers-amd64 amd64 -"
+	set -- $row
+	case $field in
+	tier) echo "$2" ;;
+	distro) echo "$3" ;;
+	components) echo "$4" ;;
+	headers) echo "$5" ;;
+	abi) echo "$6" ;;
+	modules) echo "$7" ;;
+	*) die "suite_field: no field $field" ;;
+	esac
+}
+
+# The suites of a tier, in table order.
+tier_suites() {
+	echo "$DMIO_SUITE_TABLE" | awk -v t="$1" '$2 == t { printf "%s ", $1 }'
+}
+
 # Split a comma-separated KERNELS list (default: every tier-1 suite).
 tier1_suites() {
-	local list=${KERNELS:-bullseye,bookworm,trixie,sid}
-	echo "${list//,/ }"
+	KERNELS=${KERNELS:-bullseye,bookworm,trixie,sid} matrix_suites
+}
+
+# The suites make check runs: KERNELS (names, or "tier1" / "tier2" for a
+# whole tier), by default both tiers.
+matrix_suites() {
+	local list=${KERNELS:-tier1,tier2} item out=""
+	for item in ${list//,/ }; do
+		case $item in
+		tier1) out="$out $(tier_suites 1)" ;;
+		tier2) out="$out $(tier_suites 2)" ;;
+		*) out="$out $item" ;;
+		esac
+	done
+	echo $out
 }
 
 chroot_dir() { echo "$DMIO_CACHE/chroot/$1"; }
@@ -77,6 +135,13 @@ chroot_dir() { echo "$DMIO_CACHE/chroot/$1"; }
 in_chroot() {
 	local dir
 	dir=$(chroot_dir "$1")
+	shift
+	in_root "$dir" "$@"
+}
+
+# in_chroot for a chroot folder given by path (one still being made).
+in_root() {
+	local dir=$1
 	shift
 	unshare --mount --propagation private -- sh -c '
 		dir=$1; shift
@@ -100,12 +165,16 @@ chroot_ensure() {
 		tmp="$dir.tmp.$$"
 		rm -rf "$tmp" "$dir"
 		mkdir -p "$(dirname "$dir")"
-		say "$suite: debootstrap (first run only, about a minute)"
-		debootstrap --variant=minbase --include="$DMIO_CHROOT_PKGS" \
-			"$suite" "$tmp" "$DMIO_MIRROR" >"$tmp.log" 2>&1 ||
-			{ tail -n 20 "$tmp.log" >&2; die "$suite: debootstrap failed"; }
-		mv "$tmp.log" "$tmp/debootstrap.log"
-		echo "deb $DMIO_MIRROR $suite main" >"$tmp/etc/apt/sources.list"
+		if [ "$(suite_field "$suite" distro)" = ubuntu ]; then
+			ubuntu_bootstrap "$suite" "$tmp"
+		else
+			say "$suite: debootstrap (first run only, about a minute)"
+			debootstrap --variant=minbase --include="$DMIO_CHROOT_PKGS" \
+				"$suite" "$tmp" "$DMIO_MIRROR" >"$tmp.log" 2>&1 ||
+				{ tail -n 20 "$tmp.log" >&2; die "$suite: debootstrap failed"; }
+			mv "$tmp.log" "$tmp/debootstrap.log"
+			echo "deb $DMIO_MIRROR $suite main" >"$tmp/etc/apt/sources.list"
+		fi
 		mv "$tmp" "$dir"
 		date +%s >"$dir/.dmio-refreshed"
 		return 0
@@ -116,10 +185,92 @@ chroot_ensure() {
 	if [ "$age" -ge "$DMIO_REFRESH_AGE" ]; then
 		say "$suite: refreshing the chroot's headers to the suite's current kernel"
 		in_chroot "$suite" sh -c "apt-get update -qq && apt-get install -y -qq \
-			$(echo "$DMIO_CHROOT_PKGS" | tr , ' ') >/dev/null" ||
+			$(chroot_pkgs "$suite" | tr , ' ') >/dev/null" ||
 			die "$suite: chroot refresh failed"
 		date +%s >"$dir/.dmio-refreshed"
 	fi
+}
+
+# The packages a suite's chroot carries (comma-separated).
+chroot_pkgs() {
+	if [ "$(suite_field "$1" distro)" = ubuntu ]; then
+		echo "$DMIO_UBUNTU_PKGS,$(suite_field "$1" headers)"
+	else
+		echo "$DMIO_CHROOT_PKGS"
+	fi
+}
+
+# The Ubuntu archive's signing keys, for debootstrap and the chroot's apt.
+# Debian ships them as ubuntu-keyring, but in trixie and later only (not in
+# bookworm): so install it on the host where apt has it, else take the
+# package from Debian trixie with a private apt (verified by the host's
+# Debian archive keys) and keep the keyring in the cache. Echo nothing when
+# neither works.
+ubuntu_keyring() {
+	local k=/usr/share/keyrings/ubuntu-archive-keyring.gpg
+	local cached="$DMIO_CACHE/keyrings/ubuntu-archive-keyring.gpg" tmp o
+	[ -s "$k" ] && { echo "$k"; return 0; }
+	[ -s "$cached" ] && { echo "$cached"; return 0; }
+	say "installing the Ubuntu archive keyring (ubuntu-keyring)"
+	if apt-get update -qq >/dev/null 2>&1 &&
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ubuntu-keyring \
+		>/dev/null 2>&1 && [ -s "$k" ]; then
+		echo "$k"
+		return 0
+	fi
+	say "the host's apt has no ubuntu-keyring: taking it from Debian trixie"
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/x"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DMIO_MIRROR trixie main" \
+		>"$tmp/sources.list"
+	o=(-o Dir::Etc::SourceList="$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	   -o Dir::State::Lists="$tmp/lists" -o Dir::Cache="$tmp/cache"
+	   -o APT::Sandbox::User=root)
+	if apt-get "${o[@]}" update -qq >/dev/null 2>&1 &&
+	   (cd "$tmp" && apt-get "${o[@]}" download -qq ubuntu-keyring >/dev/null 2>&1) &&
+	   dpkg-deb -x "$tmp"/ubuntu-keyring_*.deb "$tmp/x" &&
+	   [ -s "$tmp/x$k" ]; then
+		mkdir -p "$(dirname "$cached")"
+		cp "$tmp/x$k" "$cached"
+		echo "$cached"
+	fi
+	rm -rf "$tmp"
+}
+
+# Make an Ubuntu build chroot in TMP: debootstrap the release pocket, then
+# install the build packages from all three pockets, since the release
+# pocket only holds the kernel the suite was released with and the headers
+# that matter are the suite's current ones (in -updates and -security).
+ubuntu_bootstrap() {
+	local suite=$1 tmp=$2 mirror=$DMIO_UBUNTU_MIRROR comps pkgs keyring pocket
+	local check
+	comps=$(suite_field "$suite" components)
+	pkgs=$(chroot_pkgs "$suite")
+	keyring=$(ubuntu_keyring)
+	if [ -n "$keyring" ]; then
+		check="--keyring=$keyring"
+	else
+		# No Ubuntu keyring anywhere (no ubuntu-keyring package on the
+		# host, Debian trixie unreachable): the archive is taken
+		# unverified rather than leaving tier 2 impossible. Said loudly.
+		say "$suite: WARNING: no Ubuntu archive keyring, debootstrap --no-check-gpg"
+		check=--no-check-gpg
+	fi
+	say "$suite: debootstrap from $mirror (first run only, a few minutes)"
+	debootstrap --variant=minbase --components="$comps" "$check" \
+		"$suite" "$tmp" "$mirror" >"$tmp.log" 2>&1 ||
+		{ tail -n 20 "$tmp.log" >&2; die "$suite: debootstrap failed"; }
+	for pocket in "" -updates -security; do
+		echo "deb $mirror $suite$pocket ${comps//,/ }"
+	done >"$tmp/etc/apt/sources.list"
+	[ -n "$keyring" ] ||
+		echo 'Acquire::AllowInsecureRepositories "true";' >"$tmp/etc/apt/apt.conf.d/99dmio-insecure"
+	echo 'APT::Install-Recommends "false";' >"$tmp/etc/apt/apt.conf.d/99dmio-norecommends"
+	say "$suite: installing $pkgs from $suite, -updates and -security"
+	in_root "$tmp" sh -c "apt-get update -qq && apt-get install -y -qq \
+		$(echo "$pkgs" | tr , ' ')" >>"$tmp.log" 2>&1 ||
+		{ tail -n 20 "$tmp.log" >&2; die "$suite: installing the build packages failed"; }
+	mv "$tmp.log" "$tmp/debootstrap.log"
 }
 
 # Install extra packages into a suite's chroot when missing.
@@ -130,19 +281,20 @@ chroot_install() {
 		{ apt-get update -qq && apt-get install -y -qq $* >/dev/null; }"
 }
 
-# The kernel ABI (e.g. 6.1.0-40-amd64) whose headers the chroot holds: the
-# newest installed headers, which is what linux-headers-amd64 points at.
+# The kernel ABI (e.g. 6.1.0-40-amd64, 5.15.0-160-generic) whose headers
+# the chroot holds: the newest installed headers, which is what the suite's
+# headers package (linux-headers-amd64, linux-headers-generic) points at.
 chroot_kernel_abi() {
 	local dir
 	dir=$(chroot_dir "$1")
-	ls -d "$dir"/usr/src/linux-headers-*-amd64 2>/dev/null |
+	ls -d "$dir"/usr/src/linux-headers-*-"$(suite_field "$1" abi)" 2>/dev/null |
 		sed 's|.*/linux-headers-||' | sort -V | tail -n 1
 }
 
 # Fetch and unpack the suite's linux-image for ABI into the cache; echo the
 # folder that holds boot/vmlinuz-ABI and lib/modules/ABI.
 kernel_fetch() {
-	local suite=$1 abi=$2 dest debs pkg deps
+	local suite=$1 abi=$2 dest debs pkg deps modpkg
 	dest="$DMIO_CACHE/kernel/$abi"
 	if [ -f "$dest/.complete" ]; then
 		echo "$dest"
@@ -159,6 +311,9 @@ kernel_fetch() {
 	deps=$(dpkg-deb -f "$debs"/linux-image-*.deb Depends | tr ',|' '\n\n' |
 		sed 's/^ *//; s/[ (].*//' | grep -E '^linux-(binary|modules)-' |
 		grep -F -- "-$abi" || true)
+	# Ubuntu keeps most drivers (brd, null_blk, dm-delay, ...) apart.
+	modpkg=$(suite_field "$suite" modules)
+	[ "$modpkg" = - ] || deps="$deps $modpkg-$abi"
 	for pkg in $deps; do
 		in_chroot "$suite" sh -c "cd /tmp/dmio-kernel-debs && apt-get -o APT::Sandbox::User=root download -qq $pkg" >&2 ||
 			die "$suite: cannot download $pkg"

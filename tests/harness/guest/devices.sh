@@ -2,39 +2,91 @@
 # Sourced by guest scripts: make the test devices besides brd's /dev/ram0-1.
 #   /dev/nullb0          null_blk: 4 KiB blocks, memory backed, write cache
 #   /dev/mapper/dmio-err dm-error: every I/O fails
-#   /dev/loop0           loop over a tmpfs file: has write zeroes
+#   /dev/loop0           loop over a tmpfs file: has write zeroes (if the
+#                        kernel's loop has it)
 #   /dev/mapper/dmio-slow dm-delay over /dev/ram1 (last 8 MiB): 300 ms
+# Old kernels lack some of what these need; each device is made when the
+# kernel has the feature and skipped, with the reason, when it has not (the
+# tests using it then skip themselves). device_results, after ktap.sh, turns
+# the outcomes into one KTAP result per device.
 export DM_DISABLE_UDEV=1
+DEVICES_STATUS=/tmp/dmio-devices
+: >"$DEVICES_STATUS"
+
+# Record a device's outcome: NAME ok|skip|fail [REASON].
+device_status() {
+	echo "$*" >>"$DEVICES_STATUS"
+}
 
 make_nullb() {
 	nb=/sys/kernel/config/nullb/nullb0
-	[ -d /sys/kernel/config/nullb ] || return 1
-	mkdir "$nb" || return 1
+	if [ ! -d /sys/module/null_blk ]; then
+		device_status nullb0 skip "the kernel has no null_blk"
+		return 0
+	fi
+	# Devices with their own block size and memory came with null_blk's
+	# configfs interface (4.14); its module parameters make only devices
+	# that drop the data written.
+	if [ ! -d /sys/kernel/config/nullb ]; then
+		device_status nullb0 skip "null_blk has no configfs interface (memory-backed devices need it)"
+		return 0
+	fi
+	mkdir "$nb" || { device_status nullb0 fail "mkdir $nb"; return 1; }
+	if [ ! -f "$nb/memory_backed" ]; then
+		rmdir "$nb"
+		device_status nullb0 skip "null_blk has no memory_backed attribute"
+		return 0
+	fi
 	echo 4096 >"$nb/blocksize"
 	echo 256 >"$nb/size"
 	echo 1 >"$nb/memory_backed"
-	echo 16 >"$nb/cache_size"
+	if [ -f "$nb/cache_size" ]; then
+		echo 16 >"$nb/cache_size"
+	else
+		echo "# nullb0: null_blk has no cache_size: a device without write cache"
+	fi
 	echo 1 >"$nb/power"
-	[ -b /dev/nullb0 ]
+	[ -b /dev/nullb0 ] && device_status nullb0 ok ||
+		{ device_status nullb0 fail "no /dev/nullb0 after power on"; return 1; }
 }
 
 make_dm_error() {
 	dmsetup create dmio-err --noudevsync --table "0 131072 error" &&
-		[ -b /dev/mapper/dmio-err ]
+		[ -b /dev/mapper/dmio-err ] && device_status dmio-err ok ||
+		{ device_status dmio-err fail; return 1; }
 }
 
 make_loop() {
 	mkdir -p /mnt/tmpfs
-	mount -t tmpfs -o size=80m tmpfs /mnt/tmpfs || return 1
+	mount -t tmpfs -o size=80m tmpfs /mnt/tmpfs ||
+		{ device_status loop0 fail "tmpfs"; return 1; }
 	dd if=/dev/zero of=/mnt/tmpfs/loop.img bs=1M count=0 seek=64 2>/dev/null
 	[ -b /dev/loop0 ] || mknod /dev/loop0 b 7 0
-	losetup /dev/loop0 /mnt/tmpfs/loop.img
+	losetup /dev/loop0 /mnt/tmpfs/loop.img && device_status loop0 ok ||
+		{ device_status loop0 fail "losetup"; return 1; }
 }
 
 make_dm_delay() {
+	# dm-delay may be missing from a kernel's module set.
+	if ! dmsetup targets | grep -q '^delay '; then
+		device_status dmio-slow skip "the kernel has no dm-delay target"
+		return 0
+	fi
 	dmsetup create dmio-slow --noudevsync \
 		--table "0 16384 delay /dev/ram1 114688 300" &&
-		[ -b /dev/mapper/dmio-slow ]
+		[ -b /dev/mapper/dmio-slow ] && device_status dmio-slow ok ||
+		{ device_status dmio-slow fail; return 1; }
+}
+
+# One KTAP result per device (4): made, skipped with the reason, or failed.
+device_results() {
+	while read -r name status reason; do
+		case $status in
+		ok) result 0 "device_$name" ;;
+		skip) result_skip "device_$name" "$reason" ;;
+		*) result 1 "device_$name${reason:+ ($reason)}" ;;
+		esac
+	done <"$DEVICES_STATUS"
 }
 
 make_loop || echo "dmio-guest: could not make /dev/loop0"
