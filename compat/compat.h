@@ -312,6 +312,18 @@ static inline void __bio_add_page(struct bio *bio, struct page *page,
 }
 #endif
 
+#ifdef bio_for_each_bvec
+/* 5.1 and later: one bio_vec may cover any run of contiguous pages. */
+#define dmio_bvec_room(offset)	UINT_MAX
+#else
+/*
+ * Before multi-page bio_vecs (5.1) the block layer and its drivers take a
+ * bio_vec to stay within its page (brd copies one page per bio_vec): a run
+ * of contiguous pages goes in a page at a time.
+ */
+#define dmio_bvec_room(offset)	((unsigned int)(PAGE_SIZE - (offset)))
+#endif
+
 #if !defined(mp_bvec_iter_bvec) && defined(DMIO_HAVE_BIO_BI_ITER)
 /* Before 5.1 every bio_vec was within one page: the same thing. */
 #define mp_bvec_iter_bvec bvec_iter_bvec

@@ -78,28 +78,10 @@ static inline bool bvec_follows(struct page *page, size_t pos,
 	       offset_in_page(pos) == offset_in_page(bv->bv_offset);
 }
 
-/**
- * dmio_cursor_get() - the run of bytes at the cursor
- * @cur: the cursor
- * @max: most bytes the caller wants (at least 1)
- * @page: the page the run starts in
- * @len: bytes of the run, at most @max; the run may go on into the pages
- *	that follow @page when they are physically contiguous (one bio_vec)
- * @offset: where in @page the run starts
- *
- * Runs are as long as the memory is physically contiguous (consecutive
- * pages of a page list, bio_vecs that go on where the last one ended, a
- * multi-page bio_vec, kernel memory), so that one bio_add_page() call
- * covers them. Vmalloc memory goes one page at a time.
- *
- * Return: false when the memory is exhausted (a page list or bio shorter
- * than the regions), true otherwise.
- */
-static __always_inline bool dmio_cursor_get(struct dmio_cursor *cur,
-					    unsigned int max,
-					    struct page **page,
-					    unsigned int *len,
-					    unsigned int *offset)
+/* The contiguous run at the cursor: see dmio_cursor_get(). */
+static __always_inline bool cursor_run(struct dmio_cursor *cur,
+				       unsigned int max, struct page **page,
+				       unsigned int *len, unsigned int *offset)
 {
 	const struct bio_vec *bv_next;
 	struct dmio_page_list *pl;
@@ -164,6 +146,36 @@ static __always_inline bool dmio_cursor_get(struct dmio_cursor *cur,
 		break;
 	}
 	return false;
+}
+
+/**
+ * dmio_cursor_get() - the run of bytes at the cursor
+ * @cur: the cursor
+ * @max: most bytes the caller wants (at least 1)
+ * @page: the page the run starts in
+ * @len: bytes of the run, at most @max; the run may go on into the pages
+ *	that follow @page when they are physically contiguous (one bio_vec)
+ * @offset: where in @page the run starts, below PAGE_SIZE
+ *
+ * Runs are as long as the memory is physically contiguous (consecutive
+ * pages of a page list, bio_vecs that go on where the last one ended, a
+ * multi-page bio_vec, kernel memory), so that one bio_add_page() call
+ * covers them, and as long as one bio_vec of the running kernel may be.
+ * Vmalloc memory goes one page at a time.
+ *
+ * Return: false when the memory is exhausted (a page list or bio shorter
+ * than the regions), true otherwise.
+ */
+static __always_inline bool dmio_cursor_get(struct dmio_cursor *cur,
+					    unsigned int max,
+					    struct page **page,
+					    unsigned int *len,
+					    unsigned int *offset)
+{
+	if (!cursor_run(cur, max, page, len, offset))
+		return false;
+	*len = min(*len, dmio_bvec_room(*offset));
+	return true;
 }
 
 /**

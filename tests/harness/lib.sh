@@ -64,22 +64,25 @@ file_is_static() {
 }
 
 # The suites of the kernel matrix, one row each:
-#   suite  tier  distro  components  headers-package  ABI-suffix  modules
+#   suite  tier  distro  components  headers-package  ABI-suffix  modules  examples
 # Tier 1 are Debian's current suites. Tier 2 are Ubuntu LTS kernels that
 # stand in for older kernel APIs (see docs/COMPAT.md): xenial 4.4, bionic
 # 4.15, focal 5.4, jammy 5.15. "modules" names the package (completed with
 # -<ABI>) holding the modules linux-image leaves out (brd, null_blk,
-# dm-delay, dm-flakey, ...); "-" when there is none. A suite not listed
-# here is taken for a Debian one with the tier-1 settings.
+# dm-delay, dm-flakey, ...); "-" when there is none. "examples" says
+# whether examples/ builds there: the example cache target is written for
+# the device-mapper target API of 4.18 and later (the dm-io part of it is
+# dmio's drop-in, which every suite builds through tests/consumers/). A
+# suite not listed here is taken for a Debian one with the tier-1 settings.
 DMIO_SUITE_TABLE='
-bullseye 1 debian main          linux-headers-amd64   amd64   -
-bookworm 1 debian main          linux-headers-amd64   amd64   -
-trixie   1 debian main          linux-headers-amd64   amd64   -
-sid      1 debian main          linux-headers-amd64   amd64   -
-jammy    2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
-focal    2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
-bionic   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
-xenial   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra
+bullseye 1 debian main          linux-headers-amd64   amd64   -                   yes
+bookworm 1 debian main          linux-headers-amd64   amd64   -                   yes
+trixie   1 debian main          linux-headers-amd64   amd64   -                   yes
+sid      1 debian main          linux-headers-amd64   amd64   -                   yes
+jammy    2 ubuntu main,universe linux-headers-generic generic linux-modules-extra yes
+focal    2 ubuntu main,universe linux-headers-generic generic linux-modules-extra yes
+bionic   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra no
+xenial   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra no
 '
 DMIO_UBUNTU_MIRROR=${DMIO_UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
 # Packages of an Ubuntu chroot besides its headers package (from the table
@@ -90,7 +93,7 @@ DMIO_UBUNTU_PKGS=${DMIO_UBUNTU_PKGS:-build-essential,kmod}
 suite_field() {
 	local suite=$1 field=$2 row
 	row=$(echo "$DMIO_SUITE_TABLE" | awk -v s="$suite" '$1 == s')
-	[ -n "$row" ] || row="$suite 1 debian main linux-headers-amd64 amd64 -"
+	[ -n "$row" ] || row="$suite 1 debian main linux-headers-amd64 amd64 - yes"
 	set -- $row
 	case $field in
 	tier) echo "$2" ;;
@@ -99,6 +102,7 @@ suite_field() {
 	headers) echo "$5" ;;
 	abi) echo "$6" ;;
 	modules) echo "$7" ;;
+	examples) echo "$8" ;;
 	*) die "suite_field: no field $field" ;;
 	esac
 }
@@ -456,7 +460,8 @@ qemu_boot() {
 # Copy the tree into a suite's chroot and build there. Echo the build dir
 # (inside the host's view of the chroot) on success.
 build_in_chroot() {
-	local suite=$1 abi=$2 log=$3 dir name
+	local suite=$1 abi=$2 log=$3 dir name targets=tests
+	[ "$(suite_field "$suite" examples)" = yes ] && targets="tests examples"
 	# One build folder per work tree, so several trees can test at once.
 	name="dmio-$(echo "$DMIO_TOP" | cksum | cut -d' ' -f1)"
 	dir="$(chroot_dir "$suite")/build/$name"
@@ -465,7 +470,7 @@ build_in_chroot() {
 	tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
 		-cf - . | tar -C "$dir" -xf -
 	in_chroot "$suite" make -C "/build/$name" \
-		KDIR="/usr/src/linux-headers-$abi" tests examples >"$log" 2>&1 || return 1
+		KDIR="/usr/src/linux-headers-$abi" $targets >"$log" 2>&1 || return 1
 	# Our own files must build without a single compiler warning.
 	if grep -E '(warning|error):' "$log" | grep -v 'Skipping BTF' >/dev/null; then
 		say "$suite: the build printed warnings:"

@@ -66,7 +66,11 @@ done
 # cache on /dev/ram1 that turns flaky, then fails entirely.
 . /dmio/cache.sh
 cache_ok=1
-if insmod /dmio/dm-wtcache.ko &&
+cache_skip=
+if [ ! -f /dmio/dm-wtcache.ko ]; then
+	# Built only where the suite table says (lib.sh): its dm target API.
+	cache_skip="the example target is not built for this kernel"
+elif insmod /dmio/dm-wtcache.ko &&
    wt_setup /dev/ram0 "0 8192 linear /dev/ram1 0"; then
 	cachetest() {
 		insmod /dmio/dmio_cachetest.ko dev=/dev/mapper/wtc \
@@ -108,14 +112,20 @@ for era in $ERAS; do
 done
 echo "# dmio holders: $consumer_holders; dm_mod holders: $dm_mod_holders"
 result $bound "era_consumers_use_dmio_not_dm_mod"
-# Re-reading a working set after invalidating: one miss then one hit per
-# block (256 blocks), allowing a few for blocks another pass evicted.
-[ "${hit_delta:-0}" -ge 243 ] && [ "${miss_delta:-0}" -le 269 ]
-result $? "cache_reread_hits (hits +${hit_delta:-?}, misses +${miss_delta:-?})"
-[ "${errors1:-0}" -gt 0 ] && [ "${errors2:-0}" -gt "${errors1:-0}" ]
-result $? "cache_errors_counted_flaky_then_gone (${errors1:-?} then ${errors2:-?})"
-[ "$cache_ok" = 1 ]
-result $? "cache_target_removed_and_unloaded"
+if [ -n "$cache_skip" ]; then
+	result_skip cache_reread_hits "$cache_skip"
+	result_skip cache_errors_counted_flaky_then_gone "$cache_skip"
+	result_skip cache_target_removed_and_unloaded "$cache_skip"
+else
+	# Re-reading a working set after invalidating: one miss then one hit
+	# per block (256 blocks), allowing a few for blocks another pass evicted.
+	[ "${hit_delta:-0}" -ge 243 ] && [ "${miss_delta:-0}" -le 269 ]
+	result $? "cache_reread_hits (hits +${hit_delta:-?}, misses +${miss_delta:-?})"
+	[ "${errors1:-0}" -gt 0 ] && [ "${errors2:-0}" -gt "${errors1:-0}" ]
+	result $? "cache_errors_counted_flaky_then_gone (${errors1:-?} then ${errors2:-?})"
+	[ "$cache_ok" = 1 ]
+	result $? "cache_target_removed_and_unloaded"
+fi
 rmmod dmio
 result $? "rmmod_dmio"
 # Destroying dmio's request cache reports any object never given back.
