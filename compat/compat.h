@@ -118,6 +118,26 @@ static inline struct bio_vec dmio_compat_iter_bvec(const struct bio_vec *bvecs,
 #error "dmio: kernels 4.8 and 4.9 are not supported (those before and after are)"
 #endif
 
+#ifdef DMIO_REQ_LEGACY_FLAGS
+/*
+ * dmio's own bios carry the words 3.10's block layer takes, whatever the
+ * kernel's backported aliases say (RHEL 7's REQ_OP_DISCARD lacks the
+ * write bit a discard bio needs there).
+ */
+#undef REQ_OP_MASK
+#undef REQ_OP_READ
+#undef REQ_OP_WRITE
+#undef REQ_OP_DISCARD
+#undef REQ_OP_FLUSH
+#undef REQ_OP_WRITE_ZEROES
+#define REQ_OP_MASK		DMIO_REQ_OP_MASK
+#define REQ_OP_READ		DMIO_REQ_OP_READ
+#define REQ_OP_WRITE		DMIO_REQ_OP_WRITE
+#define REQ_OP_DISCARD		DMIO_REQ_OP_DISCARD
+#define REQ_OP_FLUSH		DMIO_REQ_OP_FLUSH
+#define REQ_OP_WRITE_ZEROES	DMIO_REQ_OP_WRITE_ZEROES
+#endif
+
 #ifdef DMIO_HAVE_BIO_BI_OPF
 #define dmio_compat_bio_opf(bio) ((bio)->bi_opf)
 #else

@@ -19,19 +19,48 @@
 
 #include <linux/blk_types.h>
 
-#if defined(REQ_WRITE) && !defined(REQ_OP_MASK)
-/* A bi_rw kernel: the operation is made of flags. */
-#define DMIO_REQ_LEGACY_FLAGS	1
-#define REQ_OP_MASK		(REQ_WRITE | REQ_DISCARD | REQ_WRITE_SAME)
-#define REQ_OP_READ		0
-#define REQ_OP_WRITE		REQ_WRITE
-#define REQ_OP_DISCARD		(REQ_WRITE | REQ_DISCARD)
+#ifdef REQ_WRITE
 /*
- * No such operations yet: values no (word & REQ_OP_MASK) can take, so they
- * exist for code to name and are never mistaken for another.
+ * A bi_rw kernel (before 4.8, and RHEL 7): the operation is made of flags.
+ * These are the words 3.10's block layer takes for each operation.
  */
-#define REQ_OP_FLUSH		(REQ_WRITE | REQ_FLUSH)
-#define REQ_OP_WRITE_ZEROES	(REQ_WRITE | REQ_WRITE_SAME | REQ_FLUSH)
+#define DMIO_REQ_LEGACY_FLAGS	1
+#define DMIO_REQ_OP_MASK	(REQ_WRITE | REQ_DISCARD | REQ_WRITE_SAME)
+#define DMIO_REQ_OP_READ	0
+#define DMIO_REQ_OP_WRITE	REQ_WRITE
+#define DMIO_REQ_OP_DISCARD	(REQ_WRITE | REQ_DISCARD)
+/*
+ * No such operations yet: values no (word & DMIO_REQ_OP_MASK) can take, so
+ * they exist for code to name and are never mistaken for another.
+ */
+#define DMIO_REQ_OP_FLUSH	(REQ_WRITE | REQ_FLUSH)
+#define DMIO_REQ_OP_WRITE_ZEROES (REQ_WRITE | REQ_WRITE_SAME | REQ_FLUSH)
+
+/*
+ * The modern names, where the kernel has none. RHEL 7 backports some of
+ * them as aliases of its flags (its REQ_OP_DISCARD is REQ_DISCARD alone):
+ * those stay as they are for the consumer's own bios, and
+ * dmio_req_normalize() makes either spelling the same operation to dmio.
+ */
+#ifndef REQ_OP_MASK
+#define REQ_OP_MASK		DMIO_REQ_OP_MASK
+#endif
+#ifndef REQ_OP_READ
+#define REQ_OP_READ		DMIO_REQ_OP_READ
+#endif
+#ifndef REQ_OP_WRITE
+#define REQ_OP_WRITE		DMIO_REQ_OP_WRITE
+#endif
+#ifndef REQ_OP_DISCARD
+#define REQ_OP_DISCARD		DMIO_REQ_OP_DISCARD
+#endif
+#ifndef REQ_OP_FLUSH
+#define REQ_OP_FLUSH		DMIO_REQ_OP_FLUSH
+#endif
+#ifndef REQ_OP_WRITE_ZEROES
+#define REQ_OP_WRITE_ZEROES	DMIO_REQ_OP_WRITE_ZEROES
+#endif
+
 /*
  * A discard (or write same) was a write in the kernel's own helpers, yet
  * dm-io looked at REQ_DISCARD alone, and RHEL 7's REQ_OP_DISCARD is that
