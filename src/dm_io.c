@@ -140,13 +140,15 @@ void dmio_dm_io_exit(void)
 
 /*
  * Every era's operation fields, as one request-flags word of the running
- * kernel: bi_rw (READ/WRITE | REQ_*), bi_op + bi_op_flags, or bi_opf. The
- * caller sets one of them; the others are zero.
+ * kernel. They share one 64-bit word: bi_rw or bi_opf fill it whole (the
+ * value in its low half), bi_op and bi_op_flags one half each, so the OR
+ * of the halves is the word in every case.
  */
 static u64 request_word(const struct dm_io_request *req)
 {
-	return (u64)req->bi_rw | (__force u64)req->bi_op |
-	       (__force u64)req->bi_op_flags | (__force u64)req->bi_opf;
+	u64 word = req->bi_rw;
+
+	return lower_32_bits(word) | upper_32_bits(word);
 }
 
 static bool all_regions_empty(unsigned int n, const struct dm_io_region *where)
@@ -202,7 +204,8 @@ static int translate_op(u64 word, unsigned int n,
 
 static int translate_mem(const struct dm_io_memory *mem, struct dmio_request *r)
 {
-	r->mem.offset = mem->offset;
+	/* dm-io reads the offset of a page list only: callers leave it unset. */
+	r->mem.offset = mem->type == DM_IO_PAGE_LIST ? mem->offset : 0;
 	if (r->op != DMIO_OP_READ && r->op != DMIO_OP_WRITE) {
 		r->mem.type = DMIO_MEM_NONE;
 		return 0;
@@ -217,10 +220,9 @@ static int translate_mem(const struct dm_io_memory *mem, struct dmio_request *r)
 		r->mem.ptr.bvec = mem->ptr.bvec;
 		break;
 	case DM_IO_BIO:
-		/* dm-io ignores the offset for a bio: it uses the bio's iterator. */
+		/* The bio's own iterator says where its data starts. */
 		r->mem.type = DMIO_MEM_BIO;
 		r->mem.ptr.bio = mem->ptr.bio;
-		r->mem.offset = 0;
 		break;
 	case DM_IO_VMA:
 		r->mem.type = DMIO_MEM_VMALLOC;

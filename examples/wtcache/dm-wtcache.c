@@ -93,8 +93,7 @@ static void submit(struct wt_io *io, int rw, struct io_region *where,
 {
 	struct bio *bio = io->bio;
 	struct dm_io_request req = {
-		.bi_rw = rw,
-		.bi_opf = bio->bi_opf & REQ_FUA,
+		.bi_rw = rw | (__force unsigned long)(bio->bi_opf & REQ_FUA),
 		.notify.fn = io_done,
 		.notify.context = io,
 		.client = NULL,		/* the dm_io_get() client */
@@ -322,8 +321,7 @@ static int map_flush(struct wtcache *wc, struct wt_io *io)
 		{ .bdev = wc->origin->bdev }, { .bdev = wc->cache->bdev },
 	};
 	struct dm_io_request req = {
-		.bi_rw = WRITE,
-		.bi_opf = REQ_PREFLUSH,		/* the flag in the kernel's type */
+		.bi_rw = WRITE_FLUSH,		/* dm-log's flush of 2.6.37 */
 		.mem.type = DM_IO_KMEM,
 		.notify.fn = io_done,
 		.notify.context = io,

@@ -20,14 +20,18 @@
 #define _DMIO_DM_IO_H
 
 #ifdef _LINUX_DM_IO_H
-/* It may have come in through <linux/dm-kcopyd.h>: include this one first. */
+/*
+ * It may have come in through <linux/dm-kcopyd.h>: include this one first.
+ * The rest is skipped, so this is the one message the compiler prints.
+ */
 #error "<dmio/dm-io.h> replaces <linux/dm-io.h>: include it first, not both"
-#endif
+#else
 /* Stand in for the kernel's header from here on. */
 #define _LINUX_DM_IO_H
 
 #include <linux/types.h>
 #include <linux/blk_types.h>
+#include <linux/fs.h>
 #include <linux/ioprio.h>
 #include <dmio/dmio.h>
 #include <dmio/req-ops.h>
@@ -35,6 +39,34 @@
 struct bio;
 struct bio_vec;
 struct page;
+
+/*
+ * The request words of 2.6.37 to 4.9 that dm-io callers passed in bi_rw
+ * (and in bi_op_flags in 4.8 and 4.9): WRITE_FLUSH with zero-count regions
+ * was the way to flush. 4.10 removed them from <linux/fs.h>; here they
+ * come back with the operation in them, so they work in bi_rw, in
+ * bi_op_flags beside bi_op, and in bi_opf. They are bi_rw words, typed so
+ * for sparse.
+ */
+#define DMIO_RW_WORD(flags)	((__force unsigned long)(flags))
+#ifndef READ_SYNC
+#define READ_SYNC	DMIO_RW_WORD(REQ_OP_READ | REQ_SYNC)
+#endif
+#ifndef WRITE_SYNC
+#define WRITE_SYNC	DMIO_RW_WORD(REQ_OP_WRITE | REQ_SYNC)
+#endif
+#ifndef WRITE_ODIRECT
+#define WRITE_ODIRECT	DMIO_RW_WORD(REQ_OP_WRITE | REQ_SYNC)
+#endif
+#ifndef WRITE_FUA
+#define WRITE_FUA	DMIO_RW_WORD(REQ_OP_WRITE | REQ_SYNC | REQ_FUA)
+#endif
+#ifndef WRITE_FLUSH
+#define WRITE_FLUSH	DMIO_RW_WORD(REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH)
+#endif
+#ifndef WRITE_FLUSH_FUA
+#define WRITE_FLUSH_FUA	DMIO_RW_WORD(REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA)
+#endif
 
 /* The priority in-tree callers pass to dm_io() since 6.9. */
 #ifndef IOPRIO_DEFAULT
@@ -102,7 +134,8 @@ enum dm_io_mem_type {
 /**
  * struct dm_io_memory - the data of a request
  * @type: which member of @ptr is valid
- * @offset: offset into the first page (page list), or into the data
+ * @offset: offset into the first page of a page list; dm-io ignores it for
+ *	every other type, and so does dmio (it may be left unset there)
  * @ptr: the memory
  * @ptr.pl: page list
  * @ptr.bvec: bio_vec array
@@ -144,16 +177,36 @@ struct dm_io_notify {
  * @notify: completion; synchronous when @notify.fn is NULL
  * @client: from dm_io_client_create(); NULL: the dm_io_get() client
  *
- * Set whichever of @bi_rw, @bi_op/@bi_op_flags and @bi_opf your code was
- * written for and leave the others zero (designated initializers do). The
- * REQ_* fields have the type of the running kernel's REQ_* flags (blk_opf_t
- * since 6.0), so sparse sees them as the kernel's own.
+ * Set the fields your code was written for: @bi_rw, or @bi_op and
+ * @bi_op_flags, or @bi_opf. They share their storage, and each era's
+ * assignment writes all of it, so code that fills a request on the stack
+ * field by field (without zeroing it first, as flashcache and dm-integrity
+ * do) leaves nothing stale behind; the operation is the OR of the two
+ * 32-bit halves. Set one era's fields per request: a later assignment to
+ * another era's field replaces the earlier one.
+ *
+ * For sparse the fields take the running kernel's REQ_* flag type
+ * (blk_opf_t since 6.0), so a consumer's assignments check as the kernel's
+ * own; sparse generates no code, so the layout it sees does not matter.
  */
 struct dm_io_request {
-	unsigned long bi_rw;
-	__typeof__(REQ_FUA) bi_op;
-	__typeof__(REQ_FUA) bi_op_flags;
-	__typeof__(REQ_FUA) bi_opf;
+	union {
+#ifdef __CHECKER__
+		unsigned long bi_rw;
+		__typeof__(REQ_FUA) bi_opf;
+		struct {
+			__typeof__(REQ_FUA) bi_op;
+			__typeof__(REQ_FUA) bi_op_flags;
+		};
+#else
+		u64 bi_rw;
+		u64 bi_opf;
+		struct {
+			u32 bi_op;
+			u32 bi_op_flags;
+		};
+#endif
+	};
 	struct dm_io_memory mem;
 	struct dm_io_notify notify;
 	struct dm_io_client *client;
@@ -262,4 +315,5 @@ static inline int dm_io_async_vm(unsigned int num_regions,
 				  NULL, fn, context);
 }
 
+#endif /* !_LINUX_DM_IO_H */
 #endif /* _DMIO_DM_IO_H */

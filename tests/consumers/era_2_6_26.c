@@ -3,7 +3,8 @@
  * A consumer written the 2.6.26 to 3.x way: struct dm_io_region,
  * dm_io_client_create(num_pages) and dm_io_client_resize(), a
  * struct dm_io_request with bi_rw, DM_IO_BVEC memory and the
- * four-argument dm_io().
+ * four-argument dm_io(), with the request words of the time (WRITE_FLUSH),
+ * also in a request filled field by field on the stack (flashcache's way).
  */
 #include <dmio/dm-io.h>		/* was: #include <linux/dm-io.h> */
 #include <linux/bio.h>
@@ -78,6 +79,89 @@ out:
 	return res;
 }
 
+/*
+ * flashcache's way: a request on the stack, set field by field and never
+ * zeroed (mem.offset neither: dm-io reads it for page lists only). The
+ * fill stands for what the stack held before.
+ */
+static int stack_io(int rw, struct bio_vec *bvec, struct dm_io_region *where,
+		    unsigned long *bits)
+{
+	struct dm_io_request iorq;
+
+	memset(&iorq, 0xa5, sizeof(iorq));
+	iorq.bi_rw = rw;
+	iorq.mem.type = DM_IO_BVEC;
+	iorq.mem.ptr.bvec = bvec;
+	iorq.notify.fn = NULL;
+	iorq.client = io_client;
+	return dm_io(&iorq, 1, where, bits);
+}
+
+static enum ktap_result stack_request(void)
+{
+	struct dm_io_region where = { d0.bdev, base + 896, 8 };
+	struct bio_vec bvec = { .bv_len = 4096 };
+	enum ktap_result res = KTAP_FAIL;
+	unsigned long bits = ~0UL;
+	int r;
+
+	bvec.bv_page = alloc_page(GFP_KERNEL);
+	if (!bvec.bv_page)
+		return KTAP_FAIL;
+	pattern_fill(page_address(bvec.bv_page), 4096, 14);
+	r = stack_io(WRITE, &bvec, &where, &bits);
+	if (!ktap_expect(!r && !bits, "write: %d, bits %#lx", r, bits))
+		goto out;
+	memset(page_address(bvec.bv_page), 0, 4096);
+	bits = ~0UL;
+	r = stack_io(READ, &bvec, &where, &bits);
+	if (ktap_expect(!r && !bits, "read: %d, bits %#lx", r, bits) &&
+	    pattern_holds(page_address(bvec.bv_page), 4096, 14))
+		res = KTAP_PASS;
+out:
+	__free_page(bvec.bv_page);
+	return res;
+}
+
+/*
+ * The 2.6.37-4.9 request words: a data write with WRITE_FLUSH_FUA, read
+ * back with READ_SYNC, then dm-log's flush (WRITE_FLUSH, no sectors). A
+ * word without its write bit would read instead, and the pattern fail.
+ */
+static enum ktap_result flush_words(void)
+{
+	struct dm_io_region where = { d0.bdev, base + 768, 8 };
+	struct dm_io_region none[2] = {
+		{ d0.bdev, base + 768, 0 },
+		{ d1.bdev, base + 768, 0 },
+	};
+	struct bio_vec bvec = { .bv_len = 4096 };
+	enum ktap_result res = KTAP_FAIL;
+	unsigned long bits = ~0UL;
+	int r;
+
+	bvec.bv_page = alloc_page(GFP_KERNEL);
+	if (!bvec.bv_page)
+		return KTAP_FAIL;
+	pattern_fill(page_address(bvec.bv_page), 4096, 12);
+	r = do_io(WRITE_FLUSH_FUA, &bvec, 1, &where, &bits, false);
+	if (!ktap_expect(!r && !bits, "WRITE_FLUSH_FUA: %d, bits %#lx", r, bits))
+		goto out;
+	memset(page_address(bvec.bv_page), 0, 4096);
+	r = do_io(READ_SYNC, &bvec, 1, &where, &bits, false);
+	if (!ktap_expect(!r && !bits, "READ_SYNC: %d, bits %#lx", r, bits) ||
+	    !pattern_holds(page_address(bvec.bv_page), 4096, 12))
+		goto out;
+	bits = ~0UL;
+	r = do_io(WRITE_FLUSH, NULL, 2, none, &bits, false);
+	if (ktap_expect(!r && !bits, "WRITE_FLUSH: %d, bits %#lx", r, bits))
+		res = KTAP_PASS;
+out:
+	__free_page(bvec.bv_page);
+	return res;
+}
+
 static int __init era_init(void)
 {
 	int err = consumer_open();
@@ -94,6 +178,8 @@ static int __init era_init(void)
 		    "dm_io_client_resize");
 	ktap_report(bvec_regions(false), "bi_rw_dm_io_bvec_sync_error_bits");
 	ktap_report(bvec_regions(true), "bi_rw_dm_io_bvec_async_error_bits");
+	ktap_report(flush_words(), "bi_rw_write_flush_fua_read_sync");
+	ktap_report(stack_request(), "bi_rw_stack_request_field_by_field");
 	ktap_end();
 	dm_io_client_destroy(io_client);
 	consumer_close();

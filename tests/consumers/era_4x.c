@@ -2,7 +2,8 @@
 /*
  * A consumer written the 4.x way: dm_io_client_create() without arguments,
  * a struct dm_io_request with bi_op + bi_op_flags, and DM_IO_BIO memory
- * (the data of a bio at its current iterator).
+ * (the data of a bio at its current iterator), also in a request filled
+ * field by field on the stack.
  */
 #include <dmio/dm-io.h>		/* was: #include <linux/dm-io.h> */
 #include <linux/bio.h>
@@ -119,6 +120,51 @@ static enum ktap_result empty_flush(void)
 	       KTAP_PASS : KTAP_FAIL;
 }
 
+/*
+ * flashcache's way in 4.x: a request on the stack, set field by field and
+ * never zeroed. The fill stands for what the stack held before.
+ */
+static int stack_io(int op, int op_flags, struct bio *bio,
+		    struct dm_io_region *where, unsigned long *bits)
+{
+	struct dm_io_request iorq;
+
+	memset(&iorq, 0xa5, sizeof(iorq));
+	iorq.bi_op = op;
+	iorq.bi_op_flags = op_flags;
+	iorq.mem.type = DM_IO_BIO;
+	iorq.mem.ptr.bio = bio;
+	iorq.notify.fn = NULL;
+	iorq.client = io_client;
+	return dm_io(&iorq, 1, where, bits);
+}
+
+static enum ktap_result stack_request(void)
+{
+	struct dm_io_region where = { d0.bdev, base + 3072, BIO_PAGES * 8 };
+	enum ktap_result res = KTAP_FAIL;
+	struct bio *bio = bio_of_pages();
+	unsigned long bits = ~0UL;
+	int r;
+
+	if (!bio || bio->bi_iter.bi_size != BIO_PAGES * PAGE_SIZE)
+		goto out;
+	bio_fill(44);
+	r = stack_io(REQ_OP_WRITE, REQ_SYNC, bio, &where, &bits);
+	if (!ktap_expect(!r && !bits, "write: %d, bits %#lx", r, bits))
+		goto out;
+	bio_fill(0);
+	bits = ~0UL;
+	r = stack_io(REQ_OP_READ, 0, bio, &where, &bits);
+	if (ktap_expect(!r && !bits, "read: %d, bits %#lx", r, bits) &&
+	    bio_holds(44))
+		res = KTAP_PASS;
+out:
+	if (bio)
+		bio_free_pages_and_put(bio);
+	return res;
+}
+
 static int __init era_init(void)
 {
 	int err = consumer_open();
@@ -133,6 +179,7 @@ static int __init era_init(void)
 	ktap_begin("dmio-consumer-4.x");
 	ktap_report(bio_regions(), "bi_op_dm_io_bio_error_bits");
 	ktap_report(empty_flush(), "empty_flush_zero_count_regions");
+	ktap_report(stack_request(), "bi_op_stack_request_field_by_field");
 	ktap_end();
 	dm_io_client_destroy(io_client);
 	consumer_close();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A consumer written the 6.x way: a struct dm_io_request with bi_opf,
- * dm_io() with an I/O priority, kernel and vmalloc memory.
+ * dm_io() with an I/O priority, kernel and vmalloc memory, and a request
+ * filled field by field on the stack.
  */
 #include <dmio/dm-io.h>		/* was: #include <linux/dm-io.h> */
 #include <linux/completion.h>
@@ -101,6 +102,51 @@ static enum ktap_result unsupported_is_error(void)
 	       KTAP_PASS : KTAP_FAIL;
 }
 
+/*
+ * dm-integrity's way: a request on the stack, set field by field, neither
+ * zeroed nor with mem.offset set (dm-io reads it for page lists only).
+ * The fill stands for what the stack held before.
+ */
+static int stack_io(bool write, void *buf, struct dm_io_region *where,
+		    unsigned long *bits)
+{
+	struct dm_io_request io_req;
+
+	memset(&io_req, 0xa5, sizeof(io_req));
+	io_req.bi_opf = write ? REQ_OP_WRITE | REQ_FUA : REQ_OP_READ;
+	io_req.mem.type = DM_IO_KMEM;
+	io_req.mem.ptr.addr = buf;
+	io_req.notify.fn = NULL;
+	io_req.client = io_client;
+	return dm_io(&io_req, 1, where, bits, IOPRIO_DEFAULT);
+}
+
+static enum ktap_result stack_request(void)
+{
+	struct dm_io_region where = { d0.bdev, base + 12288, 8 };
+	enum ktap_result res = KTAP_FAIL;
+	unsigned long bits = ~0UL;
+	void *buf;
+	int r;
+
+	buf = kmalloc(4096, GFP_KERNEL);
+	if (!buf)
+		return KTAP_FAIL;
+	pattern_fill(buf, 4096, 62);
+	r = stack_io(true, buf, &where, &bits);
+	if (!ktap_expect(!r && !bits, "write: %d, bits %#lx", r, bits))
+		goto out;
+	memset(buf, 0, 4096);
+	bits = ~0UL;
+	r = stack_io(false, buf, &where, &bits);
+	if (ktap_expect(!r && !bits, "read: %d, bits %#lx", r, bits) &&
+	    pattern_holds(buf, 4096, 62))
+		res = KTAP_PASS;
+out:
+	kfree(buf);
+	return res;
+}
+
 static int __init era_init(void)
 {
 	int err = consumer_open();
@@ -116,6 +162,7 @@ static int __init era_init(void)
 	ktap_report(kmem_write_vma_read(false), "bi_opf_ioprio_sync_error_bits");
 	ktap_report(kmem_write_vma_read(true), "bi_opf_ioprio_async_error_bits");
 	ktap_report(unsupported_is_error(), "unsupported_discard_is_an_error_bit");
+	ktap_report(stack_request(), "bi_opf_stack_request_field_by_field");
 	ktap_end();
 	dm_io_client_destroy(io_client);
 	consumer_close();
