@@ -7,6 +7,11 @@
  * compat/probes/ (generated into dmio_config.h in the build directory), so
  * enterprise backports are handled by construction. docs/COMPAT.md lists
  * the probes.
+ *
+ * A shim is a dmio_compat_* function and a macro giving it the kernel's
+ * name, never a definition under the kernel's name itself: a kernel that
+ * has the name with another signature (the probe then says "no") must not
+ * see a conflicting definition.
  */
 #ifndef _DMIO_COMPAT_H
 #define _DMIO_COMPAT_H
@@ -55,6 +60,7 @@ static inline int dmio_compat_mempool_resize(mempool_t *pool, int new_min_nr)
  * a bio the newest way works on a copy of those, in an iterator of the
  * newest kernels' shape.
  */
+#define bvec_iter dmio_compat_bvec_iter
 struct bvec_iter {
 	sector_t bi_sector;
 	unsigned int bi_size;
@@ -76,8 +82,9 @@ static inline struct bvec_iter dmio_bio_iter(const struct bio *bio)
 	return iter;
 }
 
-static inline void bio_advance_iter(const struct bio *bio,
-				    struct bvec_iter *iter, unsigned int bytes)
+static inline void dmio_compat_bio_advance_iter(const struct bio *bio,
+						struct bvec_iter *iter,
+						unsigned int bytes)
 {
 	const struct bio_vec *bv;
 
@@ -108,6 +115,7 @@ static inline struct bio_vec dmio_compat_iter_bvec(const struct bio_vec *bvecs,
 	return out;
 }
 
+#define bio_advance_iter dmio_compat_bio_advance_iter
 #define mp_bvec_iter_bvec(bvecs, iter) dmio_compat_iter_bvec(bvecs, iter)
 #endif
 
@@ -162,10 +170,13 @@ static inline int dmio_compat_submit_bio_wait(struct bio *bio)
 
 #ifndef DMIO_HAVE_BDEV_WRITE_ZEROES_SECTORS
 /* Before 4.10 there is no write-zeroes operation: nothing supports it. */
-static inline unsigned int bdev_write_zeroes_sectors(struct block_device *bdev)
+static inline unsigned int
+dmio_compat_bdev_write_zeroes_sectors(struct block_device *bdev)
 {
 	return 0;
 }
+
+#define bdev_write_zeroes_sectors dmio_compat_bdev_write_zeroes_sectors
 #endif
 
 #ifdef DMIO_HAVE_BIO_BI_IOPRIO
@@ -305,7 +316,7 @@ extern wait_queue_head_t dmio_compat_var_wq;
 
 #ifndef DMIO_HAVE_QUEUE_IS_MQ
 /* 5.0 added the helper; a blk-mq queue has mq_ops (3.13, RHEL 7). */
-static inline bool queue_is_mq(struct request_queue *q)
+static inline bool dmio_compat_queue_is_mq(struct request_queue *q)
 {
 #ifdef DMIO_HAVE_QUEUE_MQ_OPS
 	return q->mq_ops;
@@ -313,6 +324,8 @@ static inline bool queue_is_mq(struct request_queue *q)
 	return false;
 #endif
 }
+
+#define queue_is_mq dmio_compat_queue_is_mq
 #endif
 
 #ifndef DMIO_HAVE_BIO_ADD_PAGE_UNCHECKED
@@ -320,8 +333,9 @@ static inline bool queue_is_mq(struct request_queue *q)
  * 4.19 exported the unchecked append. It is only used on a bio allocated
  * with room for the page, so appending the bio_vec is all it takes.
  */
-static inline void __bio_add_page(struct bio *bio, struct page *page,
-				  unsigned int len, unsigned int off)
+static inline void dmio_compat_bio_add_page(struct bio *bio,
+					    struct page *page,
+					    unsigned int len, unsigned int off)
 {
 	struct bio_vec *bv = &bio->bi_io_vec[bio->bi_vcnt++];
 
@@ -330,6 +344,8 @@ static inline void __bio_add_page(struct bio *bio, struct page *page,
 	bv->bv_offset = off;
 	dmio_bio_size(bio) += len;
 }
+
+#define __bio_add_page dmio_compat_bio_add_page
 #endif
 
 #ifdef bio_for_each_bvec
@@ -362,43 +378,52 @@ static inline void __bio_add_page(struct bio *bio, struct page *page,
 
 #ifndef DMIO_HAVE_ARRAY_SIZE
 /* 4.18: a product that saturates, so the allocation fails instead. */
-static inline size_t array_size(size_t a, size_t b)
+static inline size_t dmio_compat_array_size(size_t a, size_t b)
 {
 	return b && a > SIZE_MAX / b ? SIZE_MAX : a * b;
 }
+
+#define array_size dmio_compat_array_size
 #endif
 
 #ifndef DMIO_HAVE_KVZALLOC
 #include <linux/vmalloc.h>
 /* Before 4.12: only the vmalloc half, for the sleeping callers we have. */
-static inline void *kvzalloc(size_t size, gfp_t flags)
+static inline void *dmio_compat_kvzalloc(size_t size, gfp_t flags)
 {
 	return vzalloc(size);
 }
+
+#define kvzalloc dmio_compat_kvzalloc
 #endif
 
 #ifndef DMIO_HAVE_KVCALLOC
 /* 4.18 added the array form. */
-static inline void *kvcalloc(size_t n, size_t size, gfp_t flags)
+static inline void *dmio_compat_kvcalloc(size_t n, size_t size, gfp_t flags)
 {
 	if (size && n > SIZE_MAX / size)
 		return NULL;
 	return kvzalloc(n * size, flags);
 }
+
+#define kvcalloc dmio_compat_kvcalloc
 #endif
 
 #ifndef DMIO_HAVE_GET_RANDOM_U32
 #include <linux/random.h>
 /* 4.11 named them; get_random_int() is as old as the tests need. */
-static inline u32 get_random_u32(void)
+static inline u32 dmio_compat_get_random_u32(void)
 {
 	return get_random_int();
 }
 
-static inline u64 get_random_u64(void)
+static inline u64 dmio_compat_get_random_u64(void)
 {
 	return (u64)get_random_int() << 32 | get_random_int();
 }
+
+#define get_random_u32 dmio_compat_get_random_u32
+#define get_random_u64 dmio_compat_get_random_u64
 #endif
 
 #ifndef nth_page
@@ -423,10 +448,12 @@ typedef unsigned long blk_opf_t;
 #ifndef BIO_MAX_VECS
 #define BIO_MAX_VECS BIO_MAX_PAGES
 #endif
-static inline unsigned int bio_max_segs(unsigned int nr_segs)
+static inline unsigned int dmio_compat_bio_max_segs(unsigned int nr_segs)
 {
 	return min_t(unsigned int, nr_segs, BIO_MAX_PAGES);
 }
+
+#define bio_max_segs dmio_compat_bio_max_segs
 #endif
 
 #ifndef DMIO_HAVE_BIO_ALLOC_BIOSET_BDEV
@@ -476,27 +503,35 @@ static inline struct bio *dmio_compat_bio_alloc_clone(struct block_device *bdev,
 
 #ifndef DMIO_HAVE_BDEV_MAX_DISCARD_SECTORS
 /* Before 5.19 discard support was a queue flag plus the queue limit. */
-static inline unsigned int bdev_max_discard_sectors(struct block_device *bdev)
+static inline unsigned int
+dmio_compat_bdev_max_discard_sectors(struct block_device *bdev)
 {
 	struct request_queue *q = bdev_get_queue(bdev);
 
 	return blk_queue_discard(q) ? q->limits.max_discard_sectors : 0;
 }
+
+#define bdev_max_discard_sectors dmio_compat_bdev_max_discard_sectors
 #endif
 
 #ifndef DMIO_HAVE_MEMZERO_PAGE
 #include <linux/highmem.h>
-static inline void memzero_page(struct page *page, size_t offset, size_t len)
+static inline void dmio_compat_memzero_page(struct page *page, size_t offset,
+					    size_t len)
 {
 	zero_user(page, offset, len);
 }
+
+#define memzero_page dmio_compat_memzero_page
 #endif
 
 #ifndef DMIO_HAVE_BDEV_NR_SECTORS
-static inline sector_t bdev_nr_sectors(struct block_device *bdev)
+static inline sector_t dmio_compat_bdev_nr_sectors(struct block_device *bdev)
 {
 	return i_size_read(bdev->bd_inode) >> SECTOR_SHIFT;
 }
+
+#define bdev_nr_sectors dmio_compat_bdev_nr_sectors
 #endif
 
 #ifndef static_assert
