@@ -45,16 +45,22 @@ judge_step() {
 # Extra steps of the matrix (see tests/steps/README.md), run per suite with
 # SUITE ABI KDEST BUILT OUTDIR, or once with OUTDIR for global ones. A step
 # with a "# tier-2: skip REASON" line does not run on tier-2 suites: its row
-# says skip and why.
+# says skip and why. One with "# only-on: SUITE,..." runs on those suites
+# only, and has no row elsewhere.
 run_steps() {
 	local dir=$1 suite=$2 abi=$3
 	shift 3
-	local step name start status why rc=0
+	local step name start status why only rc=0
 	for step in "$dir"/*.sh; do
 		[ -f "$step" ] || continue
 		name=$(basename "$step" .sh)
 		name=${name#[0-9][0-9]-}
 		start=$(date +%s)
+		only=$(sed -n 's/^# only-on: //p' "$step" | head -n 1)
+		case ",${only// /}," in
+		,,|*",$suite,"*) ;;
+		*) continue ;;
+		esac
 		why=$(sed -n 's/^# tier-2: skip //p' "$step" | head -n 1)
 		if [ -n "$why" ] && [ "$(suite_field "$suite" tier)" = 2 ]; then
 			say "$suite: step $name skipped on tier 2: $why"
