@@ -124,14 +124,14 @@ static enum ktap_result empty_flush(void)
  * flashcache's way in 4.x: a request on the stack, set field by field and
  * never zeroed. The fill stands for what the stack held before.
  */
-static int stack_io(int op, int op_flags, struct bio *bio,
-		    struct dm_io_region *where, unsigned long *bits)
+static int stack_io(bool write, struct bio *bio, struct dm_io_region *where,
+		    unsigned long *bits)
 {
 	struct dm_io_request iorq;
 
 	memset(&iorq, 0xa5, sizeof(iorq));
-	iorq.bi_op = op;
-	iorq.bi_op_flags = op_flags;
+	iorq.bi_op = write ? REQ_OP_WRITE : REQ_OP_READ;
+	iorq.bi_op_flags = write ? REQ_SYNC : 0;
 	iorq.mem.type = DM_IO_BIO;
 	iorq.mem.ptr.bio = bio;
 	iorq.notify.fn = NULL;
@@ -150,12 +150,12 @@ static enum ktap_result stack_request(void)
 	if (!bio || bio->bi_iter.bi_size != BIO_PAGES * PAGE_SIZE)
 		goto out;
 	bio_fill(44);
-	r = stack_io(REQ_OP_WRITE, REQ_SYNC, bio, &where, &bits);
+	r = stack_io(true, bio, &where, &bits);
 	if (!ktap_expect(!r && !bits, "write: %d, bits %#lx", r, bits))
 		goto out;
 	bio_fill(0);
 	bits = ~0UL;
-	r = stack_io(REQ_OP_READ, 0, bio, &where, &bits);
+	r = stack_io(false, bio, &where, &bits);
 	if (ktap_expect(!r && !bits, "read: %d, bits %#lx", r, bits) &&
 	    bio_holds(44))
 		res = KTAP_PASS;
