@@ -44,12 +44,9 @@ say "debug kernel $krel ($kout)"
 
 # Build dmio, its tests and the torture module against the debug tree, in
 # the same throwaway overlay of the bookworm chroot that built the kernel.
-name="build/dmio-$(echo "$DMIO_TOP" | cksum | cut -d' ' -f1)"
+name="build/dmio-$(tree_tag)"
 built="$DMIO_CACHE/debug/$name"
-rm -rf "$built"
-mkdir -p "$built"
-tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results -cf - . |
-	tar -C "$built" -xf -
+tree_copy "$built"
 say "building dmio, selftests and torture against $krel"
 # One user of the overlay's upper layer at a time (debug-kernel.sh too).
 (

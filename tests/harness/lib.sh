@@ -133,6 +133,17 @@ matrix_suites() {
 
 chroot_dir() { echo "$DMIO_CACHE/chroot/$1"; }
 
+# A tag of this work tree, so the build folders of several trees never meet.
+tree_tag() { echo "$DMIO_TOP" | cksum | cut -d' ' -f1; }
+
+# Copy the work tree's sources (no .git, no build output) into a fresh DEST.
+tree_copy() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
+		-cf - . | tar -C "$1" -xf -
+}
+
 # Run a command inside a suite's chroot with /proc mounted (objtool of new
 # kernels reads it) and, if CHROOT_BIND is set, that host folder on /mnt.
 # The private mount namespace drops the mounts on exit.
@@ -463,12 +474,9 @@ build_in_chroot() {
 	local suite=$1 abi=$2 log=$3 dir name targets=tests
 	[ "$(suite_field "$suite" examples)" = yes ] && targets="tests examples"
 	# One build folder per work tree, so several trees can test at once.
-	name="dmio-$(echo "$DMIO_TOP" | cksum | cut -d' ' -f1)"
+	name="dmio-$(tree_tag)"
 	dir="$(chroot_dir "$suite")/build/$name"
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
-		-cf - . | tar -C "$dir" -xf -
+	tree_copy "$dir"
 	in_chroot "$suite" make -C "/build/$name" \
 		KDIR="/usr/src/linux-headers-$abi" $targets >"$log" 2>&1 || return 1
 	# Our own files must build without a single compiler warning.

@@ -45,11 +45,8 @@ kdir=/usr/src/linux-headers-$abi
 if [ -z "$built" ]; then
 	# A folder of its own, so a concurrent `make check` of this tree keeps
 	# its build.
-	built="$(chroot_dir "$suite")/build/dmio-lint-$(echo "$DMIO_TOP" | cksum | cut -d' ' -f1)"
-	rm -rf "$built"
-	mkdir -p "$built"
-	tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
-		-cf - . | tar -C "$built" -xf -
+	built="$(chroot_dir "$suite")/build/dmio-lint-$(tree_tag)"
+	tree_copy "$built"
 	if ! in_chroot "$suite" make -C "/build/$(basename "$built")" \
 		KDIR="$kdir" tests >"$log" 2>&1; then
 		sed 's/^/# /' "$log" | tail -n 30

@@ -64,12 +64,9 @@ WRAPPER
 chmod 755 "$(chroot_dir "$suite")$wrapper"
 
 # A copy of the tree of its own, built from scratch (probes included).
-name="dmio-oldgcc-$(echo "$DMIO_TOP" | cksum | cut -d' ' -f1)"
+name="dmio-oldgcc-$(tree_tag)"
 dir="$(chroot_dir "$suite")/build/$name"
-rm -rf "$dir"
-mkdir -p "$dir"
-tar -C "$DMIO_TOP" --exclude=.git --exclude=.build --exclude=results \
-	-cf - . | tar -C "$dir" -xf -
+tree_copy "$dir"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if in_chroot "$suite" make -C "/build/$name" CC="$wrapper" \
