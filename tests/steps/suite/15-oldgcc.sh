@@ -7,15 +7,16 @@
 # lacks what newer compilers let slip in (C11 _Generic, __auto_type,
 # __has_attribute, the fallthrough attribute, several -Werror= options the
 # probes use), so this is where code RHEL 7 cannot compile shows up.
-# Ubuntu xenial ships the compiler (gcc-4.8 in universe). Then the paths
-# only 3.10 takes are compiled too, with their probes turned off: they
-# must fail on the 3.10 names alone (no 3.10 tree can be had here).
+# Ubuntu xenial ships the compiler (gcc-4.8 in universe). The build then
+# boots with the selftest row's guest, whose results count in this row.
+# Last, the paths only 3.10 takes are compiled with their probes turned
+# off: they must fail on the 3.10 names alone (no 3.10 tree is to be had).
 #
 #   15-oldgcc.sh SUITE ABI KDEST BUILT OUTDIR
 # only-on: xenial
 set -uo pipefail
 . "$(dirname "$0")/../../harness/lib.sh"
-suite=$1 abi=$2 built=$4
+suite=$1 abi=$2 kdest=$3 built=$4 outdir=$5
 cc=${DMIO_OLD_GCC:-gcc-4.8}
 
 echo "KTAP version 1"
@@ -108,6 +109,15 @@ else
 	echo "not ok 5 old_gcc_probe_answers_match"
 fi
 rm -f "$log.diff"
+
+# The gcc 4.8 build at work: the selftest row's guest, booted with these
+# modules. Its KTAP (and console, scanned like every console) follows.
+if [ -f "$dir/dmio.ko" ]; then
+	boot_guest "$abi" "$kdest" "$dir" \
+		"$DMIO_TOP/tests/harness/guest/check.sh" "$outdir/oldgcc-console.log"
+	echo "# the gcc 4.8 build in the guest ($outdir/oldgcc-console.log):"
+	cat "$outdir/oldgcc-console.log"
+fi
 
 # RHEL 7's own paths, those of 3.10 before immutable bio_vecs (3.14) and
 # the one-argument bi_end_io (4.3), have no kernel here to build against.
