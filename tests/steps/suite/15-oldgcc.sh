@@ -18,6 +18,8 @@ set -uo pipefail
 . "$(dirname "$0")/../../harness/lib.sh"
 suite=$1 abi=$2 kdest=$3 built=$4 outdir=$5
 cc=${DMIO_OLD_GCC:-gcc-4.8}
+# A compiler diagnostic located in a source file (make's own lines are not).
+diag_re='\.[ch]:[0-9]+(:[0-9]+)?: (warning|error)'
 
 echo "KTAP version 1"
 echo "1..6"
@@ -78,9 +80,8 @@ else
 	echo "not ok 2 old_gcc_builds_dmio_and_tests"
 fi
 
-# Diagnostics in dmio's own files (the kernel's Makefile may also note
-# flags this compiler lacks, such as -fstack-protector-strong: not ours).
-diags=$(grep -E '\.[ch]:[0-9]+(:[0-9]+)?: (warning|error)' "$log")
+# Not one compiler diagnostic, in dmio's files or the headers they include.
+diags=$(grep -E "$diag_re" "$log")
 if [ -z "$diags" ]; then
 	echo "ok 3 old_gcc_no_diagnostics"
 else
@@ -133,7 +134,7 @@ rm -f "$dir"/src/*.o "$dir"/compat/*.o
 in_chroot "$suite" make -k -C "/build/$name" CC="$wrapper" \
 	KDIR="/usr/src/linux-headers-$abi" modules >"$log" 2>&1
 expected="has no member named .bi_(sector|size|idx).|too many arguments to function .mempool_resize.|assignment from incompatible pointer type"
-diags=$(grep -E '\.[ch]:[0-9]+(:[0-9]+)?: (warning|error)' "$log" | sort -u)
+diags=$(grep -E "$diag_re" "$log" | sort -u)
 unexpected=$(echo "$diags" | grep -Ev "$expected" | grep -v '^$')
 if [ -n "$unexpected" ]; then
 	echo "$unexpected" | head -n 20 | sed 's/^/# /'
