@@ -170,9 +170,25 @@ in_root() {
 	' sh "$dir" "$@"
 }
 
+# Run a command holding the cache lock NAME, so two harness runs sharing
+# one cache (two work trees, a step beside the matrix) never make or refresh
+# the same chroot or kernel folder at once; the second waits and then finds
+# the work done. A failure inside (die) fails the caller too.
+# Usage: cache_locked NAME CMD...
+cache_locked() {
+	local name=$1
+	shift
+	mkdir -p "$DMIO_CACHE/locks"
+	( flock 9 && "$@" ) 9>"$DMIO_CACHE/locks/$name.lock" || exit 1
+}
+
 # Make (or refresh) the build chroot of a suite. Created atomically, so an
 # interrupted debootstrap never leaves a half chroot that looks usable.
 chroot_ensure() {
+	cache_locked "chroot-$1" chroot_ensure_unlocked "$1"
+}
+
+chroot_ensure_unlocked() {
 	local suite=$1 dir tmp stamp now age
 	dir=$(chroot_dir "$suite")
 	if [ ! -x "$dir/usr/bin/gcc" ]; then
@@ -309,6 +325,10 @@ chroot_kernel_abi() {
 # Fetch and unpack the suite's linux-image for ABI into the cache; echo the
 # folder that holds boot/vmlinuz-ABI and lib/modules/ABI.
 kernel_fetch() {
+	cache_locked "kernel-$2" kernel_fetch_unlocked "$@"
+}
+
+kernel_fetch_unlocked() {
 	local suite=$1 abi=$2 dest debs pkg deps modpkg
 	dest="$DMIO_CACHE/kernel/$abi"
 	if [ -f "$dest/.complete" ]; then
