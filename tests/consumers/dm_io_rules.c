@@ -259,12 +259,18 @@ static enum ktap_result hints_reach_bios(void)
 
 	if (!buf)
 		return KTAP_FAIL;
-	/* Without the hints: written as it is. */
+	/*
+	 * Without the hints: written as it is, or (dm-flakey before about
+	 * 4.13) failed, as a write matching no corruption rule while down.
+	 */
 	memset(buf, 0, LEN);
 	r = rw(REQ_OP_WRITE, DM_IO_KMEM, buf, 1, &one, &bits, false);
-	r = r ?: rw(REQ_OP_READ, DM_IO_KMEM, buf, 1, &one, &bits, false);
-	if (!ktap_expect(!r && !bits && p[0] == 0, "plain write: %d, byte %#x",
-			 r, p[0]))
+	if (r == -EIO && bits == 1)
+		ktap_diag("this dm-flakey fails a write without the flags");
+	else if (!r)
+		r = rw(REQ_OP_READ, DM_IO_KMEM, buf, 1, &one, &bits, false);
+	if (!ktap_expect((r == -EIO && bits == 1) || (!r && !bits && p[0] == 0),
+			 "plain write: %d, bits %#lx, byte %#x", r, bits, p[0]))
 		goto out;
 	/* With them: dm-flakey saw every one. */
 	memset(buf, 0, LEN);
