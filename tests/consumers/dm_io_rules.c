@@ -254,28 +254,34 @@ static enum ktap_result hints_reach_bios(void)
 	void *buf = kmalloc(LEN, GFP_KERNEL);
 	enum ktap_result res = KTAP_FAIL;
 	unsigned long bits;
+	bool old_flakey;
 	u8 *p = buf;
 	int r;
 
 	if (!buf)
 		return KTAP_FAIL;
+
 	/*
-	 * Without the hints: written as it is, or (dm-flakey before about
-	 * 4.13) failed, as a write matching no corruption rule while down.
+	 * Without the hints: written as it is, or (older dm-flakey, such as
+	 * 4.4's) failed: it fails every write while down.
 	 */
 	memset(buf, 0, LEN);
 	r = rw(REQ_OP_WRITE, DM_IO_KMEM, buf, 1, &one, &bits, false);
-	if (r == -EIO && bits == 1)
-		ktap_diag("this dm-flakey fails a write without the flags");
-	else if (!r)
+	old_flakey = r == -EIO && bits == 1;
+	if (!r)
 		r = rw(REQ_OP_READ, DM_IO_KMEM, buf, 1, &one, &bits, false);
-	if (!ktap_expect((r == -EIO && bits == 1) || (!r && !bits && p[0] == 0),
+	if (!ktap_expect(old_flakey || (!r && !bits && p[0] == 0),
 			 "plain write: %d, bits %#lx, byte %#x", r, bits, p[0]))
 		goto out;
 	/* With them: dm-flakey saw every one. */
 	memset(buf, 0, LEN);
 	r = rw(REQ_OP_WRITE | hint_flags(), DM_IO_KMEM, buf, 1, &one, &bits,
 	       true);
+	if (r == 0 && bits == 1 && old_flakey) {
+		ktap_diag("this dm-flakey fails every write while down: it cannot show the flags");
+		res = KTAP_SKIP;
+		goto out;
+	}
 	memset(buf, 0, LEN);
 	r = r ?: rw(REQ_OP_READ, DM_IO_KMEM, buf, 1, &one, &bits, false);
 	if (ktap_expect(!r && !bits && p[0] == FLAKEY_BYTE_VALUE,
