@@ -58,9 +58,9 @@ static unsigned int mem_page_offset(const struct dmio_memory *mem)
 	}
 }
 
-static int check_region(const struct dmio_request *req,
-			const struct dmio_region *r, unsigned int i,
-			unsigned int mem_offset)
+static int check_one_region(const struct dmio_request *req,
+			    const struct dmio_region *r, unsigned int i,
+			    unsigned int mem_offset)
 {
 	unsigned int lbs_sectors;
 
@@ -113,7 +113,7 @@ static int check_request(const struct dmio_request *req,
 		mem_offset = mem_page_offset(&req->mem);
 	}
 	for (i = 0; i < num_regions; i++) {
-		err = check_region(req, &where[i], i, mem_offset);
+		err = check_one_region(req, &where[i], i, mem_offset);
 		if (err)
 			return err;
 	}
