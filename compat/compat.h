@@ -26,6 +26,9 @@
 /* <linux/blkdev.h> has it from 4.17. */
 #define SECTOR_SHIFT 9
 #endif
+#ifndef SECTOR_SIZE
+#define SECTOR_SIZE (1 << SECTOR_SHIFT)
+#endif
 
 #ifndef DMIO_HAVE_MEMPOOL_RESIZE_2ARG
 /* Before 4.1 mempool_resize() also took the gfp_t of its allocations. */
@@ -310,6 +313,20 @@ extern wait_queue_head_t dmio_compat_var_wq;
 #define wait_var_event(var, condition) \
 	wait_event(dmio_compat_var_wq, condition)
 #define wake_up_var(var) wake_up_all(&dmio_compat_var_wq)
+#endif
+
+/* ---- Bitmaps on the heap: bitmap_zalloc() since 4.19 (tests) ---- */
+
+#ifndef DMIO_HAVE_BITMAP_ZALLOC
+#include <linux/slab.h>
+static inline unsigned long *dmio_compat_bitmap_zalloc(unsigned int nbits,
+						       gfp_t flags)
+{
+	return kcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long), flags);
+}
+
+#define bitmap_zalloc dmio_compat_bitmap_zalloc
+#define bitmap_free kfree
 #endif
 
 /* ---- Queues and bio_vecs ---- */

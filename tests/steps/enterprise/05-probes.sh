@@ -15,6 +15,13 @@ suite=$1 abi=$2 tree=$3 built=$4 outdir=$5
 
 # release  feature  answer  file  extended-regex (matches iff the answer is yes)
 backports='
+7.9  WAIT_VAR_EVENT            yes  include/linux/wait.h      define wait_var_event\(
+7.9  REQ_OP                    yes  include/linux/blk_types.h enum req_op \{
+7.9  QUEUE_MQ_OPS              yes  include/linux/blkdev.h    struct blk_mq_ops \*mq_ops;
+7.9  ARRAY_SIZE                yes  include/linux/overflow.h  size_t array_size\(
+7.9  KVZALLOC                  yes  include/linux/mm.h        void \*kvzalloc\(
+7.9  KVCALLOC                  yes  include/linux/mm.h        void \*kvcalloc\(
+8.10 BITMAP_ZALLOC             yes  include/linux/bitmap.h    long \*bitmap_zalloc\(
 8.10 BIO_ADD_PAGE_UNCHECKED    yes  include/linux/bio.h       void __bio_add_page\(
 8.10 QUEUE_IS_MQ               yes  include/linux/blkdev.h    bool queue_is_mq\(
 8.10 MEMZERO_PAGE              yes  include/linux/highmem.h   void memzero_page\(

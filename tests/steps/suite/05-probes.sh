@@ -20,6 +20,7 @@ config="$built/.build/dmio_config.h"
 # backport: only "present from that version on" is checked for it.
 expectations='
 BIO_ADD_PAGE_UNCHECKED		4.19+	-
+BITMAP_ZALLOC			4.19+	-
 ARRAY_SIZE			4.18+	-
 BDEV_WRITE_ZEROES_SECTORS	4.10	-
 BIO_BI_ERROR			4.3	4.13
