@@ -16,6 +16,18 @@
 #ifndef _DMIO_COMPAT_H
 #define _DMIO_COMPAT_H
 
+/*
+ * Kernels since 4.8 build with -Wno-maybe-uninitialized (gcc's guesses
+ * are wrong too often to be warnings); 3.10's Makefile still asks for them,
+ * and gcc 4.8 then flags the iterator copies of the 3.10 bio shims below,
+ * which are always initialized. Build every kernel the way 4.8+ does.
+ * First of all: gcc judges by where the code was written, and the kernel's
+ * own macros (min()) are written in the headers included next.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <dmio_config.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
