@@ -16,6 +16,18 @@
 #ifndef _DMIO_COMPAT_H
 #define _DMIO_COMPAT_H
 
+/*
+ * Kernels since 4.8 build with -Wno-maybe-uninitialized (gcc's guesses
+ * are wrong too often to be warnings); 3.10's Makefile still asks for them,
+ * and gcc 4.8 then flags the iterator copies of the 3.10 bio shims below,
+ * which are always initialized. Build every kernel the way 4.8+ does.
+ * First of all: gcc judges by where the code was written, and the kernel's
+ * own macros (min()) are written in the headers included next.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <dmio_config.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -25,6 +37,9 @@
 #ifndef SECTOR_SHIFT
 /* <linux/blkdev.h> has it from 4.17. */
 #define SECTOR_SHIFT 9
+#endif
+#ifndef SECTOR_SIZE
+#define SECTOR_SIZE (1 << SECTOR_SHIFT)
 #endif
 
 #ifndef DMIO_HAVE_MEMPOOL_RESIZE_2ARG
@@ -321,6 +336,20 @@ extern wait_queue_head_t dmio_compat_var_wq;
 #define wait_var_event(var, condition) \
 	wait_event(dmio_compat_var_wq, condition)
 #define wake_up_var(var) wake_up_all(&dmio_compat_var_wq)
+#endif
+
+/* ---- Bitmaps on the heap: bitmap_zalloc() since 4.19 (tests) ---- */
+
+#ifndef DMIO_HAVE_BITMAP_ZALLOC
+#include <linux/slab.h>
+static inline unsigned long *dmio_compat_bitmap_zalloc(unsigned int nbits,
+						       gfp_t flags)
+{
+	return kcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long), flags);
+}
+
+#define bitmap_zalloc dmio_compat_bitmap_zalloc
+#define bitmap_free kfree
 #endif
 
 /* ---- Queues and bio_vecs ---- */

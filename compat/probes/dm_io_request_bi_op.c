@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* struct dm_io_request splits bi_rw into bi_op + bi_op_flags (mainline 4.8). */
-#include <linux/blk_types.h>
+#include <linux/bio.h>
 #include <linux/dm-io.h>
 
 void dmio_probe(struct dm_io_request *r);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* io_notify_fn gained the unsupported-regions argument (with dm_io_unsup). */
-#include <linux/blk_types.h>
+#include <linux/bio.h>
 #include <linux/dm-io.h>
 
 void dmio_probe(void);

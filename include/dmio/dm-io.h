@@ -38,8 +38,9 @@
 #define _LINUX_DM_IO_H
 
 #include <linux/types.h>
-#include <linux/blk_types.h>
+/* First: RHEL 7's <linux/blk_types.h> needs what <linux/fs.h> brings. */
 #include <linux/fs.h>
+#include <linux/blk_types.h>
 #include <linux/ioprio.h>
 #include <dmio/dmio.h>
 #include <dmio/req-ops.h>

@@ -82,7 +82,7 @@ static enum ktap_result bio_regions(void)
 	struct bio *bio = bio_of_pages();
 	int r;
 
-	if (!bio || bio->bi_iter.bi_size != BIO_PAGES * PAGE_SIZE)
+	if (!bio || dmio_bio_size(bio) != BIO_PAGES * PAGE_SIZE)
 		goto out;
 	bio_fill(40);
 	req.mem.ptr.bio = bio;
@@ -147,7 +147,7 @@ static enum ktap_result stack_request(void)
 	unsigned long bits = ~0UL;
 	int r;
 
-	if (!bio || bio->bi_iter.bi_size != BIO_PAGES * PAGE_SIZE)
+	if (!bio || dmio_bio_size(bio) != BIO_PAGES * PAGE_SIZE)
 		goto out;
 	bio_fill(44);
 	r = stack_io(true, bio, &where, &bits);

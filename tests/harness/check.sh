@@ -6,15 +6,21 @@
 # kernel APIs; the table is in lib.sh): build dmio and its tests in that
 # suite's chroot (its gcc, its headers, as DKMS would), boot the suite's
 # kernel under QEMU with them, parse the KTAP the guest prints, and scan the
-# console for oopses and warnings.
+# console for oopses and warnings. Then the enterprise tier: the RHEL trees
+# in DMIO_KERNELS_DIR (tests/harness/enterprise.sh; skipped, with the
+# reason, when it is not set).
 #
 #   KERNELS=bookworm,sid tests/harness/check.sh   a subset
 #   KERNELS=tier1 tests/harness/check.sh          the Debian suites only
 #   KERNELS=tier2,sid tests/harness/check.sh      the Ubuntu suites and sid
+#   KERNELS=enterprise tests/harness/check.sh     the RHEL releases only
+#   KERNELS=rhel-9.6 tests/harness/check.sh       one RHEL release
 #
 # Needs root. Downloads and chroots are cached in $DMIO_CACHE.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/enterprise.sh"
+KERNELS=${KERNELS:-tier1,tier2,enterprise}
 
 # Console lines that fail a run whatever the tests said.
 BAD_CONSOLE='BUG:|BUG [a-z_0-9-]+ \(|Objects remaining|Oops|WARNING:|Call Trace|blocked for more than|Kernel panic|general protection fault|UBSAN:|KASAN:'
@@ -151,7 +157,11 @@ main() {
 	t0=$(date +%s)
 	static_checks || rc=1
 	for suite in $(matrix_suites); do
-		run_suite "$suite" || rc=1
+		case $suite in
+		enterprise) run_enterprise_tier || rc=1 ;;
+		rhel-*) run_enterprise "$suite" || rc=1 ;;
+		*) run_suite "$suite" || rc=1 ;;
+		esac
 	done
 	echo
 	echo "dmio kernel matrix ($(($(date +%s) - t0)) s; logs in $DMIO_RESULTS):"

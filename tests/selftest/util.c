@@ -137,7 +137,7 @@ static int build_bio(struct tbuf *b)
 	}
 	b->nsegs = n;
 	/* dmio must start at the bio's current position, not its first page. */
-	bio_advance_iter(b->bio, &b->bio->bi_iter, BIO_SKIP);
+	bio_advance(b->bio, BIO_SKIP);
 	b->mem.ptr.bio = b->bio;
 	return 0;
 }
@@ -338,7 +338,7 @@ int raw_read_check(struct block_device *bdev, sector_t sector, u64 seed,
 	if (!page)
 		return -ENOMEM;
 	bio = bio_alloc_bioset(bdev, 1, REQ_OP_READ, GFP_KERNEL, &fs_bio_set);
-	bio->bi_iter.bi_sector = sector;
+	dmio_bio_sector(bio) = sector;
 	if (bio_add_page(bio, page, lbs, 0) == lbs)
 		err = submit_bio_wait(bio);
 	else

@@ -6,6 +6,11 @@
 # (which would silently answer "no") is caught on the kernels we have.
 #
 #   05-probes.sh SUITE ABI KDEST BUILT OUTDIR
+#
+# DMIO_PROBE_BACKPORTS (set by tests/steps/enterprise/05-probes.sh): rows
+# "FEATURE yes|no FILE REGEX" for a kernel whose headers differ from its
+# version's (RHEL). FILE of the tree DMIO_PROBE_TREE matches REGEX exactly
+# when the answer is yes, and the probe must give that answer.
 set -uo pipefail
 suite=$1 abi=$2 built=$4
 config="$built/.build/dmio_config.h"
@@ -15,6 +20,7 @@ config="$built/.build/dmio_config.h"
 # backport: only "present from that version on" is checked for it.
 expectations='
 BIO_ADD_PAGE_UNCHECKED		4.19+	-
+BITMAP_ZALLOC			4.19+	-
 ARRAY_SIZE			4.18+	-
 BDEV_WRITE_ZEROES_SECTORS	4.10	-
 BIO_BI_ERROR			4.3	4.13
@@ -73,6 +79,24 @@ while read -r feature first gone; do
 	[ "$gone" != - ] && [ "$kver" -ge "$(vnum "$gone")" ] && want=no
 	have=no
 	grep -q "^#define DMIO_HAVE_$feature 1" "$config" && have=yes
+	# A distribution kernel that differs from its version (enterprise
+	# step): the tree must show it, and the probe must answer so.
+	bp=$(echo "${DMIO_PROBE_BACKPORTS:-}" | awk -v f="$feature" '$1 == f')
+	if [ -n "$bp" ]; then
+		read -r _ want file pattern <<<"$bp"
+		shows=no
+		grep -Eq -- "$pattern" "$DMIO_PROBE_TREE/$file" 2>/dev/null && shows=yes
+		if [ "$shows" != "$want" ]; then
+			echo "not ok $n probe_$feature # the tree says $shows, the table $want: /$pattern/ in $file"
+			failed=$((failed + 1))
+		elif [ "$have" = "$want" ]; then
+			echo "ok $n probe_$feature # have=$have as $file shows (mainline: $first, gone: $gone)"
+		else
+			echo "not ok $n probe_$feature # have=$have, expected $want on $abi ($file)"
+			failed=$((failed + 1))
+		fi
+		continue
+	fi
 	if [ "$have" = "$want" ] || { [ "$backported" = yes ] && [ "$want" = no ]; }; then
 		echo "ok $n probe_$feature # have=$have"
 	else
