@@ -415,10 +415,21 @@ t_version_gates() {
 		result OK version_gates || result FAIL version_gates "$out"
 }
 
+t_no_urls() {
+	local out
+	if out=$("$LINT/no-urls.sh" --self-test 2>&1); then
+		result OK no_urls_self_test
+	else
+		result FAIL no_urls_self_test "$out"
+	fi
+	out=$("$LINT/no-urls.sh" "$DMIO_TOP" 2>&1) &&
+		result OK no_urls || result FAIL no_urls "$out"
+}
+
 # --- modes --------------------------------------------------------------------
 
 run_global() {
-	local t0=$SECONDS plan=$((10 + ${#OWN_SCOPE[@]}))
+	local t0=$SECONDS plan=$((12 + ${#OWN_SCOPE[@]}))
 	echo "KTAP version 1"
 	echo "1..$plan"
 	if ! ensure_lint_tools >&2; then
@@ -428,6 +439,7 @@ run_global() {
 	fi
 	echo "# kernel scripts: $(cat "$KSCRIPTS/.complete"); $(spatch --version 2>&1 | sed -n 1p)"
 	t_version_gates				# 2
+	t_no_urls				# 2
 	t_checkpatch_self_test			# 1
 	t_checkpatch				# 1
 	t_kernel_doc_self_test			# 1
@@ -445,7 +457,7 @@ run_global() {
 # and pass (on clean code): what must give the same answer on every run,
 # whatever the cache holds and whatever runs beside it.
 run_self_tests() {
-	local plan=$((4 + ${#OWN_SCOPE[@]}))
+	local plan=$((5 + ${#OWN_SCOPE[@]}))
 	echo "KTAP version 1"
 	echo "1..$plan"
 	if ! ensure_lint_tools >&2; then
@@ -456,6 +468,11 @@ run_self_tests() {
 		result OK version_gates_self_test
 	else
 		result FAIL version_gates_self_test "$out"
+	fi
+	if out=$("$LINT/no-urls.sh" --self-test 2>&1); then
+		result OK no_urls_self_test
+	else
+		result FAIL no_urls_self_test "$out"
 	fi
 	t_checkpatch_self_test
 	t_kernel_doc_self_test
