@@ -39,7 +39,7 @@
 #define SECTOR_SHIFT 9
 #endif
 #ifndef SECTOR_SIZE
-#define SECTOR_SIZE (1 << SECTOR_SHIFT)
+#define SECTOR_SIZE 512
 #endif
 
 #ifndef DMIO_HAVE_MEMPOOL_RESIZE_2ARG

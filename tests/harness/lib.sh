@@ -5,7 +5,10 @@
 
 DMIO_TOP=${DMIO_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 DMIO_CACHE=${DMIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dmio}
-DMIO_MIRROR=${DMIO_MIRROR:-http://deb.debian.org/debian}
+# No archive host is written in the tree: the Debian mirror is the one the
+# machine's apt uses, else debootstrap's own default (see debian_mirror);
+# the Ubuntu one is debootstrap's default for each suite (ubuntu_mirror).
+# DMIO_MIRROR= and DMIO_UBUNTU_MIRROR= override them.
 DMIO_RESULTS=${DMIO_RESULTS:-$DMIO_TOP/results}
 # Packages every build chroot carries: the suite's own compiler and headers
 # (as DKMS would build there), kmod for modinfo, sparse for the lint gate.
@@ -22,6 +25,62 @@ DMIO_REFRESH_AGE=${DMIO_REFRESH_AGE:-21600}
 
 say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+
+# The Debian archive this machine's apt fetches from: apt's own view of its
+# sources (one-line or deb822, any file), the first whose Release says
+# origin and label "Debian" (the main archive, not -security or backports).
+# Needs the package lists (apt-get update); prints nothing without them.
+apt_debian_mirror() {
+	LC_ALL=C apt-cache policy 2>/dev/null | awk '
+		$1 ~ /^[0-9-]+$/ && $2 ~ /^(https?|ftp):\/\// { uri = $2; next }
+		$1 == "release" && uri != "" {
+			if ($2 ~ /(^|,)o=Debian(,|$)/ && $2 ~ /(^|,)l=Debian(,|$)/) {
+				print uri
+				exit
+			}
+			uri = ""
+		}'
+}
+
+# The mirror debootstrap uses for SUITE when given none: the suite script's
+# default_mirror (Ubuntu's scripts set one, per architecture and release),
+# else debootstrap's DEF_MIRROR. The script is read by debootstrap's own
+# rules: sourced in a subshell where its other calls do nothing.
+debootstrap_default_mirror() {
+	local suite=$1 dir=${DEBOOTSTRAP_DIR:-/usr/share/debootstrap} bin m
+	bin=$(PATH="$PATH:/usr/sbin:/sbin" command -v debootstrap)
+	if [ -f "$dir/scripts/$suite" ]; then
+		m=$(
+			ARCH=amd64 SUITE=$suite DEBOOTSTRAP_DIR=$dir
+			default_mirror() { echo "$1"; }
+			command_not_found_handle() { return 0; }
+			doing_variant() { return 1; }
+			set +eu
+			. "$dir/scripts/$suite" 2>/dev/null | tail -n 1
+		)
+	fi
+	[ -n "$m" ] || m=$(sed -n 's/^DEF_MIRROR="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "${bin:-/usr/sbin/debootstrap}" 2>/dev/null)
+	echo "$m"
+}
+
+# DMIO_MIRROR, else apt's Debian archive, else debootstrap's default.
+debian_mirror() {
+	local m=${DMIO_MIRROR:-}
+	[ -n "$m" ] || m=$(apt_debian_mirror)
+	[ -n "$m" ] || m=$(debootstrap_default_mirror sid)
+	echo "${m%/}"
+}
+
+# DMIO_UBUNTU_MIRROR, else debootstrap's default for the Ubuntu SUITE.
+ubuntu_mirror() {
+	local m=${DMIO_UBUNTU_MIRROR:-}
+	[ -n "$m" ] || m=$(debootstrap_default_mirror "$1")
+	echo "${m%/}"
+}
+
+# Resolved once: the harness's steps inherit it.
+DMIO_MIRROR=$(debian_mirror)
+export DMIO_MIRROR
 
 need_root() {
 	[ "$(id -u)" = 0 ] || die "the harness needs root (debootstrap, chroot, mounts); run it as root"
@@ -84,7 +143,7 @@ focal    2 ubuntu main,universe linux-headers-generic generic linux-modules-extr
 bionic   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra no
 xenial   2 ubuntu main,universe linux-headers-generic generic linux-modules-extra no
 '
-DMIO_UBUNTU_MIRROR=${DMIO_UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
+DMIO_UBUNTU_MIRROR=${DMIO_UBUNTU_MIRROR:-}
 # Packages of an Ubuntu chroot besides its headers package (from the table
 # above); no sparse: the sparse step is tier 1 only.
 DMIO_UBUNTU_PKGS=${DMIO_UBUNTU_PKGS:-build-essential,kmod}
@@ -273,8 +332,10 @@ ubuntu_keyring() {
 # pocket only holds the kernel the suite was released with and the headers
 # that matter are the suite's current ones (in -updates and -security).
 ubuntu_bootstrap() {
-	local suite=$1 tmp=$2 mirror=$DMIO_UBUNTU_MIRROR comps pkgs keyring pocket
+	local suite=$1 tmp=$2 mirror comps pkgs keyring pocket
 	local check
+	mirror=$(ubuntu_mirror "$suite")
+	[ -n "$mirror" ] || die "$suite: no Ubuntu mirror (set DMIO_UBUNTU_MIRROR=)"
 	comps=$(suite_field "$suite" components)
 	pkgs=$(chroot_pkgs "$suite")
 	keyring=$(ubuntu_keyring)

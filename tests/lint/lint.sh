@@ -8,10 +8,11 @@
 #   lint.sh global    checks that need no kernel: house rules, checkpatch,
 #                     kernel-doc, Coccinelle (each rule proven on fixtures)
 #   lint.sh sparse    sparse only, per suite (KERNELS=bookworm,sid: a subset)
+#   lint.sh self-test only the self-tests: each checker on a planted defect
 #
 # The kernel's own scripts (checkpatch.pl, kernel-doc, scripts/coccinelle)
 # come from Debian's $DMIO_LINT_SOURCE package, unpacked once into
-# $DMIO_CACHE/kernel-scripts and reused.
+# $DMIO_CACHE/kernel-scripts (a link to the unpacked folder) and reused.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../harness/lib.sh"
@@ -31,18 +32,50 @@ apt_install_host() {
 	apt-get update -qq >/dev/null && apt-get install -y -qq "$@" >/dev/null
 }
 
+# The files of the kernel's scripts/ folder the checks run.
+KSCRIPTS_FILES="checkpatch.pl spelling.txt const_structs.checkpatch kernel-doc \
+coccinelle/free/ifnullfree.cocci"
+
+kscripts_usable() {	# DIR: complete and holding every file we run?
+	local f
+	[ -f "$1/.complete" ] || return 1
+	for f in $KSCRIPTS_FILES; do
+		[ -s "$1/$f" ] || return 1
+	done
+}
+
 # checkpatch.pl, spelling.txt, const_structs.checkpatch, kernel-doc and
 # scripts/coccinelle from a Debian kernel source package.
+#
+# Several runs share the cache (make lint beside make check, two work trees
+# on one machine), so a run must never see the folder half made or removed
+# under its feet. The scripts are unpacked once, under a cache lock, into a
+# new folder "kernel-scripts-VERSION.XXXXXX" that appears by rename only when
+# complete and is never changed after; $KSCRIPTS is a symbolic link switched
+# to it in one rename. Each run resolves the link once (kscripts_pin) and
+# keeps that folder to its end. So no folder a run may be reading is ever
+# deleted: a refresh (remove the link) leaves the old one, about 3 MB.
 fetch_kernel_scripts() {
-	local tmp deb
-	[ -f "$KSCRIPTS/.complete" ] && return 0
-	tmp=$(mktemp -d)
+	kscripts_usable "$KSCRIPTS" && return 0
+	mkdir -p "$DMIO_CACHE/locks"
+	( flock 9 && fetch_kernel_scripts_unlocked ) 9>"$DMIO_CACHE/locks/kernel-scripts.lock"
+}
+
+fetch_kernel_scripts_unlocked() {
+	local tmp deb ver dest parent
+	# Another run may have made it while this one waited for the lock.
+	kscripts_usable "$KSCRIPTS" && return 0
+	parent=$(dirname "$KSCRIPTS")
+	mkdir -p "$parent"
+	tmp=$(mktemp -d "$parent/.kernel-scripts.tmp.XXXXXX")
 	say "lint: fetching $DMIO_LINT_SOURCE for checkpatch, kernel-doc and coccinelle"
-	# apt's sandbox user cannot write into a root-only temp folder.
+	# apt's sandbox user cannot write into a root-only folder. Package
+	# lists older than the archive make the download fail: refresh once.
 	(cd "$tmp" && apt-get -o APT::Sandbox::User=root download -qq "$DMIO_LINT_SOURCE" ||
 		{ apt-get update -qq && apt-get -o APT::Sandbox::User=root download -qq "$DMIO_LINT_SOURCE"; }) >&2 ||
 		{ rm -rf "$tmp"; say "lint: cannot download $DMIO_LINT_SOURCE"; return 1; }
 	deb=$(ls "$tmp"/*.deb)
+	ver=$(dpkg-deb -f "$deb" Version)
 	mkdir -p "$tmp/x"
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
 		tar -xJ -C "$tmp/x" --strip-components=1 --wildcards \
@@ -50,17 +83,45 @@ fetch_kernel_scripts() {
 			'*/scripts/const_structs.checkpatch' '*/scripts/kernel-doc' \
 			'*/scripts/coccinelle/*' ||
 		{ rm -rf "$tmp"; say "lint: cannot unpack $deb"; return 1; }
-	rm -rf "$KSCRIPTS"
-	mkdir -p "$(dirname "$KSCRIPTS")"
-	mv "$tmp/x/scripts" "$KSCRIPTS"
-	dpkg-deb -f "$deb" Package Version | tr '\n' ' ' >"$KSCRIPTS/.complete"
+	dpkg-deb -f "$deb" Package Version | tr '\n' ' ' >"$tmp/x/scripts/.complete"
+	kscripts_usable "$tmp/x/scripts" ||
+		{ rm -rf "$tmp"; say "lint: $deb lacks one of: $KSCRIPTS_FILES"; return 1; }
+	# A new name every time: an older folder, even of the same version,
+	# may still be in use by a run that pinned it.
+	dest=$(mktemp -d "$KSCRIPTS-$ver.XXXXXX")
+	rmdir "$dest"
+	mv "$tmp/x/scripts" "$dest"
 	rm -rf "$tmp"
+	# A plain folder from before this scheme: only ever reached when it is
+	# incomplete, so no run is reading it.
+	[ -L "$KSCRIPTS" ] || rm -rf "$KSCRIPTS"
+	ln -sfn "$(basename "$dest")" "$KSCRIPTS.new.$$"
+	mv -T "$KSCRIPTS.new.$$" "$KSCRIPTS"
+}
+
+# Resolve $KSCRIPTS to the folder it names now, for the rest of the run.
+kscripts_pin() {
+	KSCRIPTS=$(cd "$KSCRIPTS" && pwd -P)
+}
+
+# The kernel's perl scripts read these from the environment: a value set by
+# a kernel build around us (SRCTREE makes kernel-doc look for our files
+# elsewhere; KCFLAGS=-Werror, KDOC_WERROR, KBUILD_VERBOSE change what it
+# prints) must not change the verdict, nor the locale (perl warns on an
+# unknown one, in lines that look like findings).
+kperl() {
+	env -u SRCTREE -u KCFLAGS -u KDOC_WERROR -u KBUILD_VERBOSE \
+		-u KBUILD_BUILD_TIMESTAMP -u KERNELVERSION LC_ALL=C.UTF-8 LANGUAGE= \
+		perl "$@"
 }
 
 ensure_lint_tools() {
 	command -v spatch >/dev/null 2>&1 || apt_install_host coccinelle || return 1
-	command -v perl >/dev/null 2>&1 || apt_install_host perl || return 1
-	fetch_kernel_scripts
+	# perl-base alone has /usr/bin/perl but not the modules the kernel's
+	# scripts use (Pod::Usage, Term::ANSIColor, Encode).
+	perl -MPod::Usage -MTerm::ANSIColor -MEncode -MGetopt::Long -e 1 >/dev/null 2>&1 ||
+		apt_install_host perl || return 1
+	fetch_kernel_scripts && kscripts_pin
 }
 
 # --- what we own --------------------------------------------------------------
@@ -101,8 +162,17 @@ result() {	# result OK|FAIL NAME [DIAGNOSTICS]
 # --- checkpatch ---------------------------------------------------------------
 
 checkpatch_raw() {	# FILES... -> "path:line: LEVEL:TYPE: message" lines
-	perl "$KSCRIPTS/checkpatch.pl" --no-tree --strict --terse --show-types \
-		--no-summary --file "$@" 2>&1 | grep -E '^[^ :]+:[0-9]+: [A-Z]+:' || true
+	local out status
+	out=$(kperl "$KSCRIPTS/checkpatch.pl" --no-tree --strict --terse --show-types \
+		--no-summary --file "$@" 2>&1)
+	status=$?
+	# 0: clean, 1: findings; anything else is checkpatch itself failing,
+	# which must fail the check rather than read as "nothing found".
+	if [ $status -gt 1 ]; then
+		echo "checkpatch.pl failed (exit $status): $(echo "$out" | tail -n 3)"
+		return 0
+	fi
+	echo "$out" | grep -E '^[^ :]+:[0-9]+: [A-Z]+:' || true
 }
 
 # Drop the findings tests/lint/checkpatch.ignore allows (TYPE GLOB reason).
@@ -158,8 +228,16 @@ t_checkpatch() {
 # --- kernel-doc ---------------------------------------------------------------
 
 kdoc_warnings() {	# FILES... -> warnings and errors
-	perl "$KSCRIPTS/kernel-doc" -none -v "$@" 2>&1 |
-		grep -E '(warning|error): ' | grep -v 'Sphinx version' || true
+	local out status
+	out=$(kperl "$KSCRIPTS/kernel-doc" -none -v "$@" 2>&1)
+	status=$?
+	# With -none kernel-doc exits 0 whatever it finds: a non-zero exit
+	# is the script failing (missing, unreadable, a perl module absent).
+	if [ $status -ne 0 ]; then
+		echo "kernel-doc failed (exit $status): error: $(echo "$out" | tail -n 3)"
+		return 0
+	fi
+	echo "$out" | grep -E '(warning|error): ' | grep -v 'Sphinx version' || true
 }
 
 # "file symbol" for every EXPORT_SYMBOL*() in FILES.
@@ -171,12 +249,20 @@ exported_symbols() {
 # Exported symbols of FILES that have no kernel-doc comment (next to the
 # definition, or in a public header of include/dmio/).
 undocumented_exports() {
-	local file sym headers
+	local file sym headers out status
 	headers=$(ls include/dmio/*.h 2>/dev/null)
 	exported_symbols "$@" | while read -r file sym; do
-		perl "$KSCRIPTS/kernel-doc" -rst -function "$sym" "$file" $headers 2>/dev/null |
-			grep -qE "^\.\. c:(function|macro|var)::.*[ *]$sym *\(" ||
+		# The output is taken whole before it is searched: grep -q
+		# leaving early would kill kernel-doc with SIGPIPE, which
+		# pipefail would turn into a false "undocumented".
+		out=$(kperl "$KSCRIPTS/kernel-doc" -rst -function "$sym" "$file" $headers \
+			</dev/null 2>/dev/null)
+		status=$?
+		if [ $status -ne 0 ]; then
+			echo "$file: kernel-doc failed (exit $status) on $sym"
+		elif ! echo "$out" | grep -E "^\.\. c:(function|macro|var)::.*[ *]$sym *\(" >/dev/null; then
 			echo "$file: $sym is exported without a kernel-doc comment"
+		fi
 	done
 }
 
@@ -202,9 +288,11 @@ EXPORT_SYMBOL(dmio_fixture_nodoc);
 EOF
 	a=$(kdoc_warnings "$tmp/bad.c")
 	b=$(cd "$tmp" && undocumented_exports bad.c)
-	if ! echo "$a" | grep -q "'b'"; then
-		result FAIL kernel_doc_self_test "an undocumented parameter was missed"
-	elif ! echo "$b" | grep -q dmio_fixture_nodoc || echo "$b" | grep -q 'dmio_fixture_doc '; then
+	if ! echo "$a" | grep -E "warning: .*'b' not described" >/dev/null; then
+		result FAIL kernel_doc_self_test "an undocumented parameter was missed; kernel-doc said:
+$a"
+	elif ! echo "$b" | grep 'dmio_fixture_nodoc is exported without' >/dev/null ||
+	     [ "$(echo "$b" | grep -c .)" != 1 ]; then
 		result FAIL kernel_doc_self_test "the export check is wrong: $b"
 	else
 		result OK kernel_doc_self_test
@@ -289,7 +377,7 @@ t_cocci_kernel_self_test() {
 	tmp=$(mktemp -d)
 	printf '#include <linux/slab.h>\nvoid f(void *p)\n{\n\tif (p)\n\t\tkfree(p);\n}\n' >"$tmp/bad.c"
 	out=$(cd "$tmp" && cocci_run "$KSCRIPTS/coccinelle/free/ifnullfree.cocci" bad.c)
-	echo "$out" | grep -q '^bad.c:5:' && result OK cocci_kernel_self_test ||
+	echo "$out" | grep '^bad.c:5:' >/dev/null && result OK cocci_kernel_self_test ||
 		result FAIL cocci_kernel_self_test "free/ifnullfree.cocci missed a planted defect: $out"
 }
 
@@ -327,10 +415,21 @@ t_version_gates() {
 		result OK version_gates || result FAIL version_gates "$out"
 }
 
+t_no_urls() {
+	local out
+	if out=$("$LINT/no-urls.sh" --self-test 2>&1); then
+		result OK no_urls_self_test
+	else
+		result FAIL no_urls_self_test "$out"
+	fi
+	out=$("$LINT/no-urls.sh" "$DMIO_TOP" 2>&1) &&
+		result OK no_urls || result FAIL no_urls "$out"
+}
+
 # --- modes --------------------------------------------------------------------
 
 run_global() {
-	local t0=$SECONDS plan=$((10 + ${#OWN_SCOPE[@]}))
+	local t0=$SECONDS plan=$((12 + ${#OWN_SCOPE[@]}))
 	echo "KTAP version 1"
 	echo "1..$plan"
 	if ! ensure_lint_tools >&2; then
@@ -338,8 +437,9 @@ run_global() {
 		echo "dmio-guest: done"
 		return 1
 	fi
-	echo "# kernel scripts: $(cat "$KSCRIPTS/.complete"); $(spatch --version | head -n 1)"
+	echo "# kernel scripts: $(cat "$KSCRIPTS/.complete"); $(spatch --version 2>&1 | sed -n 1p)"
 	t_version_gates				# 2
+	t_no_urls				# 2
 	t_checkpatch_self_test			# 1
 	t_checkpatch				# 1
 	t_kernel_doc_self_test			# 1
@@ -350,6 +450,34 @@ run_global() {
 	t_cocci_kernel				# 1
 	echo "# lint global: $n tests, $failed failed, $((SECONDS - t0)) s"
 	echo "dmio-guest: done"
+	[ "$n" -eq "$plan" ] && [ "$failed" -eq 0 ]
+}
+
+# Only the tests that prove a checker can fail (each on a planted defect)
+# and pass (on clean code): what must give the same answer on every run,
+# whatever the cache holds and whatever runs beside it.
+run_self_tests() {
+	local plan=$((5 + ${#OWN_SCOPE[@]}))
+	echo "KTAP version 1"
+	echo "1..$plan"
+	if ! ensure_lint_tools >&2; then
+		for i in $(seq $plan); do echo "not ok $i lint_tools_missing"; done
+		return 1
+	fi
+	if out=$("$LINT/version-gates.sh" --self-test 2>&1); then
+		result OK version_gates_self_test
+	else
+		result FAIL version_gates_self_test "$out"
+	fi
+	if out=$("$LINT/no-urls.sh" --self-test 2>&1); then
+		result OK no_urls_self_test
+	else
+		result FAIL no_urls_self_test "$out"
+	fi
+	t_checkpatch_self_test
+	t_kernel_doc_self_test
+	t_cocci_fixtures
+	t_cocci_kernel_self_test
 	[ "$n" -eq "$plan" ] && [ "$failed" -eq 0 ]
 }
 
@@ -365,6 +493,7 @@ run_sparse() {
 case "${1:-all}" in
 global) run_global ;;
 sparse) run_sparse ;;
+self-test) run_self_tests ;;
 all)
 	rc=0
 	run_global || rc=1
@@ -372,5 +501,5 @@ all)
 	[ $rc -eq 0 ] && echo "make lint: clean" || echo "make lint: FINDINGS (see above)"
 	exit $rc
 	;;
-*) echo "usage: $0 [all|global|sparse]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|global|sparse|self-test]" >&2; exit 2 ;;
 esac
