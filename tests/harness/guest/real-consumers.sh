@@ -130,9 +130,12 @@ rapiddisk_cache() {
 # must read A+B, the snapshot A+C; and after the snapshot is torn down and
 # the module reloaded, the same COW device must bring A+C back from the
 # store's metadata (which dm-snap-persistent.c writes through dm-io).
+# The snapshot first: snapshot-origin splits writes at the chunk size of
+# the snapshots there when it resumes (LVM suspends and resumes it), and
+# copies only the first chunk of a longer write.
 snap_tables() {
-	ds create so --table "0 $sz snapshot-origin /dev/ram2" &&
-		ds create sn --table "0 $sz snapshot /dev/ram2 /dev/ram3 P 8"
+	ds create sn --table "0 $sz snapshot /dev/ram2 /dev/ram3 P 8" &&
+		ds create so --table "0 $sz snapshot-origin /dev/ram2"
 }
 
 dm_snapshot() {
@@ -248,8 +251,8 @@ note "real consumers present: $(cd /dmio && ls *.ko | tr '\n' ' ')"
 insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"
 [ -f /dmio/rapiddisk-cache.ko ] && rapiddisk_cache
 [ -f /dmio/dm-snapshot.ko ] && dm_snapshot
-[ -f /dmio/dm-integrity.ko ] && dm_integrity
 [ -f /dmio/dm-writecache.ko ] && dm_writecache
+[ -f /dmio/dm-integrity.ko ] && dm_integrity
 rmmod dmio || unloaded=1
 # Destroying dmio's request cache reports any object never given back.
 dmesg | grep -q 'Objects remaining' && unloaded=1

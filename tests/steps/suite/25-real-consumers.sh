@@ -36,7 +36,9 @@ suite=$1 abi=$2 kdest=$3 built=$4 outdir=$5
 REAL_CACHE=$DMIO_CACHE/real
 # Where a suite has no rapiddisk-dkms, take this suite's.
 RAPIDDISK_FALLBACK_SUITE=bookworm
-CONSUMERS="rapiddisk-cache dm-snapshot dm-integrity dm-writecache"
+# The guest runs them in this order; dm-integrity last, since it is the one
+# that needs dm-bufio's own dm-io client to work through the drop-in.
+CONSUMERS="rapiddisk-cache dm-snapshot dm-writecache dm-integrity"
 # The checks of each consumer's guest workload, in KTAP order.
 GUEST_CHECKS_rapiddisk_cache="target_loads write_read_back second_pass_hits_cache origin_has_data"
 GUEST_CHECKS_dm_snapshot="target_loads origin_and_snapshot_data persistent_reload"
@@ -108,9 +110,9 @@ fetch() {
 
 # The drivers/md files the kernel consumers need, from linux-source's
 # tarball, into $REAL_CACHE/src/VERSION (run under the cache lock).
-MD_FILES='*/drivers/md/Makefile */drivers/md/dm*.h */drivers/md/dm-snap*.c
-	*/drivers/md/dm-exception-store.c */drivers/md/dm-integrity.c
-	*/drivers/md/dm-writecache.c'
+MD_FILES=('*/drivers/md/Makefile' '*/drivers/md/dm*.h' '*/drivers/md/dm-snap*.c'
+	'*/drivers/md/dm-exception-store.c' '*/drivers/md/dm-integrity.c'
+	'*/drivers/md/dm-writecache.c')
 extract_md() {
 	local deb=$1 dest=$2 tarball
 	[ -f "$dest/.complete" ] && return 0
@@ -123,7 +125,7 @@ extract_md() {
 	# tar complains about a pattern without a match (dm-writecache.c of
 	# an old kernel): what is needed is checked when building.
 	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "$tarball" | xz -dc |
-		tar -x -C "$dest.tmp" --strip-components=1 --wildcards $MD_FILES 2>/dev/null
+		tar -x -C "$dest.tmp" --strip-components=1 --wildcards "${MD_FILES[@]}" 2>/dev/null
 	[ -f "$dest.tmp/drivers/md/dm.h" ] || { say "nothing extracted from $deb"; return 1; }
 	rm -rf "$dest"
 	mv "$dest.tmp" "$dest"
@@ -156,7 +158,7 @@ replace_include() {
 # chroot, against the suite's headers and dmio's Module.symvers. Sets
 # state[NAME] and why[NAME].
 build_module() {
-	local name=$1 dir=$build/$1 log=$work/$1.build.log ko first bad
+	local name=$1 dir=$build/$1 log=$work/$1.build.log ko first bad undef uses
 	in_chroot "$suite" make -C "/usr/src/linux-headers-$abi" \
 		M="$build_in/$name" DMIO_INC="$dmio_in/include" \
 		KBUILD_EXTRA_SYMBOLS="$dmio_in/Module.symvers" modules >"$log" 2>&1
@@ -183,17 +185,19 @@ build_module() {
 		return
 	fi
 	# Its dm-io calls must bind to dmio's exports, none to dm-mod's.
-	bad=$(nm -u "$ko" | awk '{ print $2 }' |
+	undef=$(nm -u "$ko" | awk '{ print $2 }')
+	bad=$(echo "$undef" |
 		grep -E '^dm_io(_client_create|_client_destroy|_client_resize)?$' | tr '\n' ' ')
+	uses=$(echo "$undef" | grep '^dmio_' | tr '\n' ' ')
 	if [ -n "$bad" ]; then
 		state[$name]=fail
 		why[$name]="binds to dm-mod's $bad"
-	elif ! nm -u "$ko" | grep -q ' dmio_'; then
+	elif [ -z "$uses" ]; then
 		state[$name]=fail
 		why[$name]="uses no dmio export"
 	else
 		state[$name]=built
-		why[$name]="dmio exports used: $(nm -u "$ko" | awk '$2 ~ /^dmio_/ { printf "%s ", $2 }')"
+		why[$name]="dmio exports used: $uses"
 	fi
 }
 
@@ -269,14 +273,14 @@ declare -A ksrc=(
 	[dm-integrity]="dm-integrity.c"
 	[dm-writecache]="dm-writecache.c"
 )
-for c in dm-snapshot dm-integrity dm-writecache; do
+for c in dm-snapshot dm-writecache dm-integrity; do
 	src_ok=1
 	missing=
 	for f in ${ksrc[$c]}; do
 		[ -f "$md/$f" ] || missing="$missing $f"
 	done
 	if [ ! -f "$srcdir/.complete" ]; then
-		why[$c]="linux-source-$series $kver not available"
+		why[$c]="linux-source-$series $kver: download or extraction failed"
 	elif [ -n "$missing" ]; then
 		why[$c]="this kernel has no$missing"
 	else
@@ -298,12 +302,18 @@ for c in dm-snapshot dm-integrity dm-writecache; do
 		replace_include $files && src_ok=0
 	fi
 	note[$c]="linux-source-$series $kver"
-	result $src_ok "$(var "$c")_source (${note[$c]}; include line only)"
-	if [ $src_ok -ne 0 ]; then
+	if [ $src_ok -eq 0 ]; then
+		result 0 "$(var "$c")_source (${note[$c]}; include line only)"
+	elif [ -f "$srcdir/.complete" ] && [ -n "$missing" ]; then
+		# Only a kernel without the module is a reason to skip.
 		state[$c]=skip
-		why[$c]=${why[$c]:-the include line could not be replaced}
-		[ -f "$srcdir/.complete" ] && [ -z "$missing" ] && state[$c]=fail
+		result_skip "$(var "$c")_source" "${why[$c]}"
 	else
+		state[$c]=fail
+		why[$c]=${why[$c]:-the include line could not be replaced}
+		result 1 "$(var "$c")_source (${note[$c]}: ${why[$c]})"
+	fi
+	if [ $src_ok -eq 0 ]; then
 		say "$suite: building $c"
 		build_module "$c"
 	fi
@@ -336,7 +346,10 @@ say "$suite: booting $abi with the real consumers"
 console=$outdir/real-consumers-console.log
 EXTRA_FILES="$extra" initramfs_build "$work/initrd" "$kdest" "$abi" \
 	"$DMIO_TOP/tests/harness/guest/real-consumers.sh" $GUEST_MODULES $deps $crc
-qemu_boot "$(vmlinuz_path "$kdest" "$abi")" "$work/initrd" "$console"
+# An oops in a consumer would leave the guest script hanging until the
+# timeout: make it a panic, which ends the boot at once (the log keeps it).
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} qemu_boot "$(vmlinuz_path "$kdest" "$abi")" \
+	"$work/initrd" "$console" oops=panic
 
 # The guest's result line of a check: "STATUS DETAIL", or nothing.
 guest_result() {
