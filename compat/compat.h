@@ -146,6 +146,17 @@ static inline struct bio_vec dmio_compat_iter_bvec(const struct bio_vec *bvecs,
 #define REQ_OP_WRITE_ZEROES	DMIO_REQ_OP_WRITE_ZEROES
 #endif
 
+/*
+ * Hints a request may carry (DMIO_F_META and on): 4.10 brought REQ_IDLE and
+ * REQ_BACKGROUND; where the kernel has no such flag the hint is dropped.
+ */
+#ifndef REQ_IDLE
+#define REQ_IDLE		0
+#endif
+#ifndef REQ_BACKGROUND
+#define REQ_BACKGROUND		0
+#endif
+
 #ifdef DMIO_HAVE_BIO_BI_OPF
 #define dmio_compat_bio_opf(bio) ((bio)->bi_opf)
 #else
@@ -385,6 +396,25 @@ static inline size_t dmio_compat_array_size(size_t a, size_t b)
 
 #define array_size dmio_compat_array_size
 #endif
+
+/*
+ * Kernel memory whose pages are found through the page tables, not the
+ * linear map: vmalloc and module addresses (is_vmalloc_or_module_addr(),
+ * which no kernel exports; the same test, where the architecture has a
+ * module area of its own).
+ */
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+static inline bool dmio_vmapped_addr(const void *addr)
+{
+#if defined(CONFIG_MODULES) && defined(MODULES_VADDR)
+	unsigned long a = (unsigned long)addr;
+
+	if (a >= MODULES_VADDR && a < MODULES_END)
+		return true;
+#endif
+	return is_vmalloc_addr(addr);
+}
 
 #ifndef DMIO_HAVE_KVZALLOC
 #include <linux/vmalloc.h>

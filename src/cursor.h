@@ -52,8 +52,16 @@ static __always_inline void dmio_cursor_init(struct dmio_cursor *cur,
 		bio_advance_iter(cur->bio, &cur->iter, cur->offset);
 		cur->offset = 0;
 		break;
-	case DMIO_MEM_VMALLOC:
 	case DMIO_MEM_KERNEL:
+		/*
+		 * Kernel memory outside the linear map (a vmap'ed stack, a
+		 * module's static data) has its pages in the page tables, as
+		 * vmalloc memory does: virt_to_page() would name wrong ones.
+		 */
+		if (unlikely(dmio_vmapped_addr(mem->ptr.vaddr)))
+			cur->type = DMIO_MEM_VMALLOC;
+		fallthrough;
+	case DMIO_MEM_VMALLOC:
 		cur->vaddr = mem->ptr.vaddr;
 		break;
 	case DMIO_MEM_NONE:

@@ -161,7 +161,41 @@ static bool all_regions_empty(unsigned int n, const struct dm_io_region *where)
 	return true;
 }
 
-/* Translate the operation; -EINVAL for one dmio does not offer. */
+/* The REQ_* hints dm-io passes through to its bios, and their dmio flags. */
+static const struct {
+	blk_opf_t req;
+	unsigned int dmio;
+} hint_flags[] = {
+	{ REQ_META, DMIO_F_META },
+	{ REQ_PRIO, DMIO_F_PRIO },
+	{ REQ_RAHEAD, DMIO_F_RAHEAD },
+	{ REQ_IDLE, DMIO_F_IDLE },
+	{ REQ_NOMERGE, DMIO_F_NOMERGE },
+	{ REQ_BACKGROUND, DMIO_F_BACKGROUND },
+};
+
+static unsigned int translate_flags(blk_opf_t opf)
+{
+	unsigned int flags = 0, i;
+
+	if (opf & REQ_FUA)
+		flags |= DMIO_F_FUA;
+	if (opf & REQ_PREFLUSH)
+		flags |= DMIO_F_PREFLUSH;
+	if (opf & REQ_SYNC)
+		flags |= DMIO_F_SYNC;
+	if (opf & REQ_NOUNMAP)
+		flags |= DMIO_F_NOUNMAP;
+	for (i = 0; i < ARRAY_SIZE(hint_flags); i++)
+		if (opf & hint_flags[i].req)
+			flags |= hint_flags[i].dmio;
+	return flags;
+}
+
+/*
+ * Translate the operation. One dmio has no name for is no refusal: dm-io
+ * hands it to the block layer, which fails it; -EOPNOTSUPP says so here.
+ */
 static int translate_op(u64 word, unsigned int n,
 			const struct dm_io_region *where, struct dmio_request *r)
 {
@@ -189,17 +223,46 @@ static int translate_op(u64 word, unsigned int n,
 	default:
 		pr_warn_ratelimited("dmio: dm_io(): operation %#x is not supported\n",
 				    (__force u32)(opf & REQ_OP_MASK));
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	}
-	if (opf & REQ_FUA)
-		r->flags |= DMIO_F_FUA;
-	if (opf & REQ_PREFLUSH)
-		r->flags |= DMIO_F_PREFLUSH;
-	if (opf & REQ_SYNC)
-		r->flags |= DMIO_F_SYNC;
-	if (opf & REQ_NOUNMAP)
-		r->flags |= DMIO_F_NOUNMAP;
+	/* Regions dmio would refuse fail alone, as in dm-io. */
+	r->flags = translate_flags(opf) | DMIO_F_DM_IO_REGIONS;
 	return 0;
+}
+
+/*
+ * An operation no device offers: every region that names some sectors is
+ * reported unsupported, through the bits or the callback, as dm-io's
+ * bios would have been failed.
+ */
+static int unsupported_op(struct dm_io_request *req, unsigned int n,
+			  struct dm_io_region *where, unsigned long *error_bits,
+			  unsigned long *unsup_bits, bool notify_unsup)
+{
+	unsigned long bits = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (where[i].count)
+			__set_bit(i, &bits);
+	if (req->notify.fn) {
+		if (notify_unsup)
+			((void (*)(unsigned long, unsigned long, void *))
+			 req->notify.fn)(0, bits, req->notify.context);
+		else
+			((void (*)(unsigned long, void *))req->notify.fn)
+				(bits, req->notify.context);
+		return 0;
+	}
+	if (unsup_bits) {
+		*unsup_bits = bits;
+		if (error_bits)
+			*error_bits = 0;
+		return bits ? -EOPNOTSUPP : 0;
+	}
+	if (error_bits)
+		*error_bits = bits;
+	return bits ? -EIO : 0;
 }
 
 static int translate_mem(const struct dm_io_memory *mem, struct dmio_request *r)
@@ -252,10 +315,19 @@ static int translate_mem(const struct dm_io_memory *mem, struct dmio_request *r)
  * @notify_unsup: async: call @req->notify.fn with the 7.x arguments
  *	(error, unsup, context) instead of (error, context)
  *
+ * What dm-io hands to the block layer is not refused here either: a region
+ * without a device or not aligned to its device's logical block, and an
+ * operation no device offers, fail through the bits (or the callback) as
+ * their bios would have failed in dm-io. A region with count 0 is ignored
+ * before anything else of it is read. Refused, with no I/O and no
+ * callback, is only what dm-io refuses too: a read of several regions,
+ * an unknown memory type, more regions than a bitset holds, no client.
+ *
  * Context: process context; may sleep.
- * Return: 0; -EIO when a region failed (also for a read of several regions,
- * as dm-io); -EOPNOTSUPP when @unsup_bits is given and the only failures
- * are unsupported operations; -EINVAL for a request dmio refuses.
+ * Return: 0 (async: the callback runs exactly once); -EIO when a region
+ * failed (sync), or for a read of several regions, as dm-io; -EOPNOTSUPP
+ * when @unsup_bits is given and the only failures are unsupported
+ * operations; -EINVAL for a request refused.
  */
 int dmio_dm_io_request(struct dm_io_request *req, unsigned int num_regions,
 		       struct dm_io_region *where, unsigned long *error_bits,
@@ -277,6 +349,9 @@ int dmio_dm_io_request(struct dm_io_request *req, unsigned int num_regions,
 	}
 	r.client = req->client ? req->client : default_client;
 	err = translate_op(request_word(req), num_regions, where, &r);
+	if (err == -EOPNOTSUPP)
+		return unsupported_op(req, num_regions, where, error_bits,
+				      unsup_bits, notify_unsup);
 	if (!err)
 		err = translate_mem(&req->mem, &r);
 	if (err)

@@ -33,6 +33,15 @@ struct dmio_client {
 	bool destroying;	/* a destroyer waits for in_flight to reach 0 */
 };
 
+/*
+ * A request flag the drop-in (dm_io.c) sets, never a caller of the native
+ * API: a region dmio would refuse (no device, not aligned to the logical
+ * block) fails alone through its error bit, as it does in dm-io, where
+ * the block layer fails it. Only for requests of BITS_PER_LONG regions or
+ * fewer.
+ */
+#define DMIO_F_DM_IO_REGIONS	BIT(31)
+
 /* struct dmio_io.flags */
 #define DMIO_IO_SYNC	BIT(0)	/* a caller waits on @wait */
 #define DMIO_IO_VMAP	BIT(1)	/* @vmap_addr/@vmap_len: invalidate at the end */

@@ -12,8 +12,10 @@
 #include "dmio_internal.h"
 #include "cursor.h"
 
+#define DMIO_HINT_FLAGS (DMIO_F_META | DMIO_F_PRIO | DMIO_F_RAHEAD | \
+			 DMIO_F_IDLE | DMIO_F_NOMERGE | DMIO_F_BACKGROUND)
 #define DMIO_KNOWN_FLAGS (DMIO_F_FUA | DMIO_F_PREFLUSH | DMIO_F_SYNC | \
-			  DMIO_F_NOUNMAP)
+			  DMIO_F_NOUNMAP | DMIO_HINT_FLAGS)
 
 /* One rate-limited line per refused request; never a BUG or a WARN splat. */
 #define dmio_refuse(err, fmt, ...) ({					\
@@ -26,6 +28,25 @@ static bool op_has_data(enum dmio_op op)
 	return op == DMIO_OP_READ || op == DMIO_OP_WRITE;
 }
 
+/*
+ * Kernel memory is taken page by page from the linear map, or, where the
+ * address is a vmalloc or module one (a vmap'ed stack, a module's static
+ * buffer), from the page tables (cursor.h). Anything else has no page to
+ * give: refused, never turned into the wrong pages.
+ */
+static bool kernel_addr_valid(const void *addr)
+{
+	return virt_addr_valid(addr) || dmio_vmapped_addr(addr);
+}
+
+/* Memory reached through the page tables: VIVT caches need care there. */
+static bool mem_is_vmapped(const struct dmio_memory *mem)
+{
+	return mem->type == DMIO_MEM_VMALLOC ||
+	       (mem->type == DMIO_MEM_KERNEL &&
+		unlikely(dmio_vmapped_addr(mem->ptr.vaddr)));
+}
+
 static bool mem_type_valid(const struct dmio_memory *mem)
 {
 	switch (mem->type) {
@@ -33,8 +54,9 @@ static bool mem_type_valid(const struct dmio_memory *mem)
 	case DMIO_MEM_BVEC:
 	case DMIO_MEM_BIO:
 	case DMIO_MEM_VMALLOC:
-	case DMIO_MEM_KERNEL:
 		return mem->ptr.pl;
+	case DMIO_MEM_KERNEL:
+		return mem->ptr.vaddr && kernel_addr_valid(mem->ptr.vaddr);
 	default:
 		return false;
 	}
@@ -58,37 +80,41 @@ static unsigned int mem_page_offset(const struct dmio_memory *mem)
 	}
 }
 
-static int check_region(const struct dmio_request *req,
-			const struct dmio_region *r, unsigned int i,
-			unsigned int mem_offset)
+/*
+ * What is wrong with a region that is to be read or written, or NULL. A
+ * region with count 0 is ignored before anything else of it is looked at
+ * (dm-io's rule: an absent leg may name no device, or a stale sector).
+ */
+static const char *region_problem(const struct dmio_region *r,
+				  unsigned int mem_offset)
 {
 	unsigned int lbs_sectors;
 
-	if (!r->count && !(req->flags & DMIO_F_PREFLUSH) &&
-	    req->op != DMIO_OP_FLUSH)
-		return 0;
+	if (!r->count)
+		return NULL;
 	if (!r->bdev)
-		return dmio_refuse(-EINVAL, "region %u has no block device", i);
+		return "has no block device";
 	lbs_sectors = bdev_logical_block_size(r->bdev) >> SECTOR_SHIFT;
 	if ((r->sector | r->count) & (lbs_sectors - 1))
-		return dmio_refuse(-EINVAL,
-				   "region %u (%llu+%llu) is not aligned to the %u-byte logical block of %pg",
-				   i, (unsigned long long)r->sector,
-				   (unsigned long long)r->count,
-				   lbs_sectors << SECTOR_SHIFT, r->bdev);
+		return "is not aligned to its device's logical block";
 	if (mem_offset & ((lbs_sectors << SECTOR_SHIFT) - 1))
-		return dmio_refuse(-EINVAL,
-				   "memory is not aligned to the %u-byte logical block of %pg",
-				   lbs_sectors << SECTOR_SHIFT, r->bdev);
-	return 0;
+		return "has memory not aligned to its device's logical block";
+	return NULL;
 }
 
+/*
+ * Check a request before any I/O. With @region_errors (the drop-in: dm-io
+ * hands such regions to the block layer, which fails them), a bad region
+ * is not a refusal: its bit is set there and it fails alone.
+ */
 static int check_request(const struct dmio_request *req,
 			 unsigned int num_regions,
-			 const struct dmio_region *where)
+			 const struct dmio_region *where,
+			 unsigned long *region_errors)
 {
 	unsigned int i, mem_offset = 0;
-	int err;
+	const struct dmio_region *r;
+	const char *why;
 
 	if (!req)
 		return dmio_refuse(-EINVAL, "no request");
@@ -101,8 +127,11 @@ static int check_request(const struct dmio_request *req,
 				   num_regions, DMIO_MAX_REGIONS);
 	if (req->op > DMIO_OP_WRITE_ZEROES)
 		return dmio_refuse(-EINVAL, "unknown operation %d", req->op);
-	if (req->flags & ~DMIO_KNOWN_FLAGS)
+	if (req->flags & ~(DMIO_KNOWN_FLAGS | DMIO_F_DM_IO_REGIONS))
 		return dmio_refuse(-EINVAL, "unknown flags %#x", req->flags);
+	if (region_errors && num_regions > BITS_PER_LONG)
+		return dmio_refuse(-EINVAL, "%u regions for a %d-bit bitset",
+				   num_regions, BITS_PER_LONG);
 	/* dm-io refuses a read from several regions with -EIO; so do we. */
 	if (req->op == DMIO_OP_READ && num_regions > 1)
 		return dmio_refuse(-EIO, "a read names %u regions", num_regions);
@@ -113,11 +142,40 @@ static int check_request(const struct dmio_request *req,
 		mem_offset = mem_page_offset(&req->mem);
 	}
 	for (i = 0; i < num_regions; i++) {
-		err = check_region(req, &where[i], i, mem_offset);
-		if (err)
-			return err;
+		r = &where[i];
+		why = region_problem(r, mem_offset);
+		if (likely(!why))
+			continue;
+		if (!region_errors)
+			return dmio_refuse(-EINVAL, "region %u (%llu+%llu) %s", i,
+					   (unsigned long long)r->sector,
+					   (unsigned long long)r->count, why);
+		pr_warn_ratelimited("dmio: dm_io(): region %u (%llu+%llu) fails: it %s\n",
+				    i, (unsigned long long)r->sector,
+				    (unsigned long long)r->count, why);
+		__set_bit(i, region_errors);
 	}
 	return 0;
+}
+
+/* The hints, as the running kernel has them (compat: 0 where it lacks one). */
+static noinline blk_opf_t hint_opf(unsigned int flags)
+{
+	blk_opf_t opf = 0;
+
+	if (flags & DMIO_F_META)
+		opf |= REQ_META;
+	if (flags & DMIO_F_PRIO)
+		opf |= REQ_PRIO;
+	if (flags & DMIO_F_RAHEAD)
+		opf |= REQ_RAHEAD;
+	if (flags & DMIO_F_IDLE)
+		opf |= REQ_IDLE;
+	if (flags & DMIO_F_NOMERGE)
+		opf |= REQ_NOMERGE;
+	if (flags & DMIO_F_BACKGROUND)
+		opf |= REQ_BACKGROUND;
+	return opf;
 }
 
 static blk_opf_t request_opf(const struct dmio_request *req)
@@ -143,12 +201,20 @@ static blk_opf_t request_opf(const struct dmio_request *req)
 		opf = REQ_OP_WRITE;
 		break;
 	}
-	if (req->flags & DMIO_F_FUA)
-		opf |= REQ_FUA;
-	if (req->flags & DMIO_F_PREFLUSH)
-		opf |= REQ_PREFLUSH;
+	/*
+	 * The block layer takes FUA and PREFLUSH on writes only (and WARNs
+	 * otherwise): on a read, discard or write-zeroes they are dropped.
+	 */
+	if ((opf & REQ_OP_MASK) == REQ_OP_WRITE) {
+		if (req->flags & DMIO_F_FUA)
+			opf |= REQ_FUA;
+		if (req->flags & DMIO_F_PREFLUSH)
+			opf |= REQ_PREFLUSH;
+	}
 	if (req->flags & DMIO_F_SYNC)
 		opf |= REQ_SYNC;
+	if (unlikely(req->flags & DMIO_HINT_FLAGS))
+		opf |= hint_opf(req->flags);
 	return opf;
 }
 
@@ -385,13 +451,15 @@ static bool region_in_device(const struct dmio_region *r)
  * regions. A region is in at most one group: an earlier group with this
  * count would have taken region @i too.
  */
-static void group_regions(unsigned int i, unsigned int num_regions,
+static void group_regions(struct dmio_io *io, unsigned int i,
+			  unsigned int num_regions,
 			  const struct dmio_region *where, unsigned long *grouped)
 {
 	unsigned int j;
 
 	for (j = i + 1; j < num_regions; j++)
-		if (where[j].count == where[i].count && region_in_device(&where[j]))
+		if (where[j].count == where[i].count &&
+		    !test_bit(j, io_error_bits(io)) && region_in_device(&where[j]))
 			__set_bit(j, grouped);
 }
 
@@ -543,27 +611,34 @@ static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
 	const struct dmio_region *r = &where[i];
 	struct bio *bio;
 
-	if (!region_in_device(r)) {
-		/* Past the end: the region fails, the others go ahead. */
-		set_bit(i, io_error_bits(io));
-		if (req->op == DMIO_OP_READ)
-			zero_memory(&req->mem, (u64)r->count << SECTOR_SHIFT);
-		return;
-	}
 	if (!r->count) {
-		if (!(opf & REQ_PREFLUSH))
+		/*
+		 * Ignored before anything else of it is read (dm-io's rule: an
+		 * absent leg may name no device), unless a flush goes to its
+		 * device.
+		 */
+		if (!(opf & REQ_PREFLUSH) || !r->bdev)
 			return;
-		/* A zero-count region of a flushing request still flushes. */
 		bio = new_bio(io, i, r->bdev, 0, 0,
 			      REQ_OP_WRITE | REQ_PREFLUSH | (opf & REQ_SYNC),
 			      req->ioprio);
 		submit_bio(bio);
 		return;
 	}
+	if (test_bit(i, io_error_bits(io)) || !region_in_device(r)) {
+		/*
+		 * Failed by check_request() (the drop-in's bad regions), or
+		 * past the end: the region fails, the others go ahead.
+		 */
+		set_bit(i, io_error_bits(io));
+		if (req->op == DMIO_OP_READ)
+			zero_memory(&req->mem, (u64)r->count << SECTOR_SHIFT);
+		return;
+	}
 	switch (req->op) {
 	case DMIO_OP_WRITE:
 		if (i + 1 < num_regions)
-			group_regions(i, num_regions, where, grouped);
+			group_regions(io, i, num_regions, where, grouped);
 		fallthrough;
 	case DMIO_OP_READ:
 		dispatch_data(io, i, req, num_regions, where, grouped, opf);
@@ -586,7 +661,7 @@ static bool __dispatch(struct dmio_io *io, const struct dmio_request *req,
 	unsigned int i;
 	bool plugged;
 
-	if (req->mem.type == DMIO_MEM_VMALLOC && op_has_data(req->op)) {
+	if (mem_is_vmapped(&req->mem) && op_has_data(req->op)) {
 		/*
 		 * VIVT caches: write back the alias before the device sees it.
 		 * The helpers take an int: no vmalloc buffer comes near 2 GiB.
@@ -675,6 +750,16 @@ static void dispatch_deferred(struct work_struct *work)
 		io_done(io);
 }
 
+/*
+ * Where check_request() records the drop-in's bad regions (@bad, one long:
+ * the drop-in names at most BITS_PER_LONG regions); NULL: refuse them.
+ */
+static unsigned long *region_error_sink(const struct dmio_request *req,
+					unsigned long *bad)
+{
+	return req && (req->flags & DMIO_F_DM_IO_REGIONS) ? bad : NULL;
+}
+
 static inline void io_init(struct dmio_io *io,
 			   const struct dmio_request *req,
 			   unsigned int num_regions)
@@ -724,14 +809,17 @@ int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
 	unsigned int longs = BITS_TO_LONGS(num_regions);
 	struct dmio_deferred d;
 	struct dmio_io sync_io, *io = &sync_io;
+	unsigned long bad = 0;
 	int ret = 0;
 	int err;
 
-	err = check_request(req, num_regions, where);
+	err = check_request(req, num_regions, where, region_error_sink(req, &bad));
 	if (err)
 		return err;
 	/* The caller waits: the request object can live on its stack. */
 	io_init(io, req, num_regions);
+	if (unlikely(bad))
+		io->bits.small[0] = bad;
 	io->flags |= DMIO_IO_SYNC;
 	io->wait = &done;
 	if (current->bio_list) {
@@ -771,10 +859,11 @@ static int start_async(const struct dmio_request *req, unsigned int num_regions,
 		       const struct dmio_region *where,
 		       const struct dmio_legacy_notify *legacy)
 {
+	unsigned long bad = 0;
 	struct dmio_io *io;
 	int err;
 
-	err = check_request(req, num_regions, where);
+	err = check_request(req, num_regions, where, region_error_sink(req, &bad));
 	if (err)
 		return err;
 	if (!req->notify && !legacy)
@@ -787,6 +876,8 @@ static int start_async(const struct dmio_request *req, unsigned int num_regions,
 	if (unlikely(!io))
 		io = mempool_alloc(req->client->io_pool, GFP_NOIO);
 	io_init(io, req, num_regions);
+	if (unlikely(bad))
+		io->bits.small[0] = bad;
 	if (legacy && legacy->notify2) {
 		io->notify2 = legacy->notify2;
 		io->flags |= DMIO_IO_NOTIFY2;

@@ -15,6 +15,12 @@
  * Include this header before any kernel header that pulls in the kernel's
  * <linux/dm-io.h> (such as <linux/dm-kcopyd.h>): it takes that header's
  * place, with the same struct dm_io_region, so kcopyd keeps working.
+ *
+ * The six classic calls that 2.6.26 removed (dm_io_sync(), dm_io_async()
+ * and their _bvec and _vm kinds) are not declared here: code of every
+ * later era is free to define its own functions under those names, with
+ * any signature and any linkage, as flashcache and rapiddisk-cache do.
+ * Code that calls them (2.6.18 era) includes <dmio/dm-io-classic.h>.
  */
 #ifndef _DMIO_DM_IO_H
 #define _DMIO_DM_IO_H
@@ -25,6 +31,8 @@
  * The rest is skipped, so this is the one message the compiler prints.
  */
 #error "<dmio/dm-io.h> replaces <linux/dm-io.h>: include it first, not both"
+/* <dmio/dm-io-classic.h> skips its part too. */
+#define _DMIO_DM_IO_AFTER_KERNEL
 #else
 /* Stand in for the kernel's header from here on. */
 #define _LINUX_DM_IO_H
@@ -264,56 +272,6 @@ int dmio_dm_io_classic(unsigned int num_regions, struct dm_io_region *where,
 	dmio_dm_io_request(req, n, where, bits, NULL, ioprio, false)
 #define dmio_dm_io_6(req, n, where, bits, unsup, ioprio) \
 	dmio_dm_io_request(req, n, where, bits, unsup, ioprio, true)
-
-/* The six classic calls (before 2.6.26), on the dm_io_get() client. */
-static inline int dm_io_sync(unsigned int num_regions, struct io_region *where,
-			     int rw, struct page_list *pl, unsigned int offset,
-			     unsigned long *error_bits)
-{
-	return dmio_dm_io_classic(num_regions, where, rw, DM_IO_PAGE_LIST, pl,
-				  offset, error_bits, NULL, NULL);
-}
-
-static inline int dm_io_async(unsigned int num_regions, struct io_region *where,
-			      int rw, struct page_list *pl, unsigned int offset,
-			      io_notify_fn fn, void *context)
-{
-	return dmio_dm_io_classic(num_regions, where, rw, DM_IO_PAGE_LIST, pl,
-				  offset, NULL, fn, context);
-}
-
-static inline int dm_io_sync_bvec(unsigned int num_regions,
-				  struct io_region *where, int rw,
-				  struct bio_vec *bvec, unsigned long *error_bits)
-{
-	return dmio_dm_io_classic(num_regions, where, rw, DM_IO_BVEC, bvec, 0,
-				  error_bits, NULL, NULL);
-}
-
-static inline int dm_io_async_bvec(unsigned int num_regions,
-				   struct io_region *where, int rw,
-				   struct bio_vec *bvec, io_notify_fn fn,
-				   void *context)
-{
-	return dmio_dm_io_classic(num_regions, where, rw, DM_IO_BVEC, bvec, 0,
-				  NULL, fn, context);
-}
-
-static inline int dm_io_sync_vm(unsigned int num_regions,
-				struct io_region *where, int rw, void *data,
-				unsigned long *error_bits)
-{
-	return dmio_dm_io_classic(num_regions, where, rw, DM_IO_VMA, data, 0,
-				  error_bits, NULL, NULL);
-}
-
-static inline int dm_io_async_vm(unsigned int num_regions,
-				 struct io_region *where, int rw, void *data,
-				 io_notify_fn fn, void *context)
-{
-	return dmio_dm_io_classic(num_regions, where, rw, DM_IO_VMA, data, 0,
-				  NULL, fn, context);
-}
 
 #endif /* !_LINUX_DM_IO_H */
 #endif /* _DMIO_DM_IO_H */

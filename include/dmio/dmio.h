@@ -97,11 +97,24 @@ enum dmio_op {
 	DMIO_OP_WRITE_ZEROES,
 };
 
-/* Request flags (&struct dmio_request.flags). */
+/*
+ * Request flags (&struct dmio_request.flags). FUA and PREFLUSH apply to
+ * writes and flushes: the block layer forbids them on reads, discards and
+ * write-zeroes, so there dmio drops them. The hints from DMIO_F_META on
+ * reach the bios as the running kernel's REQ_* flag of the same name, and
+ * are dropped where the kernel has no such flag (REQ_IDLE and
+ * REQ_BACKGROUND are 4.10 and later).
+ */
 #define DMIO_F_FUA		BIT(0)	/* data reaches stable media */
 #define DMIO_F_PREFLUSH		BIT(1)	/* flush the cache first */
 #define DMIO_F_SYNC		BIT(2)	/* a waiter is blocked on it */
 #define DMIO_F_NOUNMAP		BIT(3)	/* write-zeroes: keep allocated */
+#define DMIO_F_META		BIT(4)	/* metadata I/O (REQ_META) */
+#define DMIO_F_PRIO		BIT(5)	/* boost its priority (REQ_PRIO) */
+#define DMIO_F_RAHEAD		BIT(6)	/* read-ahead: may fail fast */
+#define DMIO_F_IDLE		BIT(7)	/* nothing follows soon (REQ_IDLE) */
+#define DMIO_F_NOMERGE		BIT(8)	/* never merge (REQ_NOMERGE) */
+#define DMIO_F_BACKGROUND	BIT(9)	/* background I/O (REQ_BACKGROUND) */
 
 /**
  * typedef dmio_notify_fn - completion callback of an asynchronous request

@@ -4,7 +4,7 @@
  * dm_io_put(), the classic dm_io_sync_vm() / dm_io_async_bvec() /
  * dm_io_sync() calls. Only the include line differs from that era's code.
  */
-#include <dmio/dm-io.h>		/* was: #include "dm-io.h" */
+#include <dmio/dm-io-classic.h>	/* was: #include "dm-io.h" */
 #include <linux/bio.h>
 #include <linux/completion.h>
 #include "consumer.h"
@@ -102,18 +102,35 @@ out:
 	return res;
 }
 
+/* A classic call before dm_io_get() has no client: refused, no I/O. */
+static enum ktap_result call_before_get(void)
+{
+	struct io_region one = { d0.bdev, base, 8 };
+	unsigned long error = 0;
+	void *buf = vzalloc(4096);
+	int r;
+
+	if (!buf)
+		return KTAP_FAIL;
+	r = dm_io_sync_vm(1, &one, WRITE, buf, &error);
+	vfree(buf);
+	return ktap_expect(r == -EINVAL, "got %d", r) ? KTAP_PASS : KTAP_FAIL;
+}
+
 static int __init era_init(void)
 {
 	int err = consumer_open();
 
 	if (err)
 		return err;
+	ktap_begin("dmio-consumer-2.6.18");
+	ktap_report(call_before_get(), "classic_call_before_dm_io_get_refused");
 	err = dm_io_get(4);
 	if (err) {
+		ktap_end();
 		consumer_close();
 		return err;
 	}
-	ktap_begin("dmio-consumer-2.6.18");
 	ktap_report(vm_write_three_regions(), "io_region_dm_io_sync_vm_error_bits");
 	ktap_report(bvec_async_write(), "dm_io_async_bvec_then_dm_io_sync");
 	ktap_end();

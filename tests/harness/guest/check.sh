@@ -49,13 +49,32 @@ insmod /dmio/dmio_difftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
 	echo "dmio-guest: insmod dmio_difftest.ko failed"
 rmmod dmio_difftest
 
-# One consumer per dm-io API era, through the drop-in <dmio/dm-io.h>.
-ERAS="era_2_6_18 era_2_6_26 era_4x era_6x era_7x"
+# One consumer per dm-io API era, through the drop-in <dmio/dm-io.h>, and
+# two that define their own functions under the classic names.
+ERAS="era_2_6_18 era_2_6_26 era_4x era_6x era_7x own_bvec own_bio"
 for era in $ERAS; do
 	insmod /dmio/$era.ko dev=/dev/ram0 dev2=/dev/ram1 \
 		err_dev=/dev/mapper/dmio-err nodiscard_dev=/dev/nullb0 ||
 		echo "dmio-guest: insmod $era.ko failed"
 done
+
+# dm-io's behaviour that drop-in consumers rely on (dm_io_rules.c); then
+# its hint flags, seen by dm-flakey: a device that corrupts byte 1 (to
+# 0x55) of every write carrying all of them. dm-flakey reads the flags in
+# decimal.
+insmod /dmio/dm_io_rules.ko dev=/dev/ram0 dev2=/dev/ram1 dev4k=/dev/nullb0 &&
+	rmmod dm_io_rules
+rules_loaded=$?
+hint_mask=$(dmesg | sed -n 's/.*# dmio-hint-flags \(0x[0-9a-f]*\).*/\1/p' | tail -n 1)
+hint_dev=1
+if [ -n "$hint_mask" ] &&
+   dmsetup create dmio-hints --noudevsync --table \
+	"0 8 flakey /dev/ram0 130048 0 1 5 corrupt_bio_byte 1 w 85 $((hint_mask))"; then
+	insmod /dmio/dm_io_rules.ko dev=/dev/ram0 dev2=/dev/ram1 \
+		flags_dev=/dev/mapper/dmio-hints only_hints=1 &&
+		rmmod dm_io_rules && hint_dev=0
+	dmsetup remove --noudevsync dmio-hints
+fi
 consumer_holders=$(ls /sys/module/dmio/holders 2>/dev/null | tr '\n' ' ')
 dm_mod_holders=$(ls /sys/module/dm_mod/holders 2>/dev/null | tr '\n' ' ')
 for era in $ERAS; do
@@ -98,7 +117,7 @@ fi
 
 echo "KTAP version 1"
 echo "# Subtest: dmio-guest"
-echo "1..13"
+echo "1..15"
 device_results
 result $dd_pattern "userspace_dd_sees_pattern"
 result $dd_untouched "sectors_before_pattern_untouched"
@@ -112,6 +131,9 @@ for era in $ERAS; do
 done
 echo "# dmio holders: $consumer_holders; dm_mod holders: $dm_mod_holders"
 result $bound "era_consumers_use_dmio_not_dm_mod"
+result $rules_loaded "dm_io_rules_loaded_and_unloaded"
+echo "# hint flags ${hint_mask:-?} ($((${hint_mask:-0})))"
+result $hint_dev "hint_flag_device_made_and_case_ran"
 if [ -n "$cache_skip" ]; then
 	result_skip cache_reread_hits "$cache_skip"
 	result_skip cache_errors_counted_flaky_then_gone "$cache_skip"

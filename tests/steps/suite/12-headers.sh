@@ -9,7 +9,14 @@
 #    kernel's dm-io.h): builds without a diagnostic, and kcopyd's calls
 #    take the drop-in's struct dm_io_region;
 #  - the drop-in alone, compiled with -Werror: no warning in the header on
-#    this kernel, whatever era's names the code uses.
+#    this kernel, whatever era's names the code uses;
+#  - the kernel's header first, then <dmio/dm-io-classic.h>: the same one
+#    #error;
+#  - 2.6.18-era code that CALLS the six classic functions through
+#    <dmio/dm-io-classic.h>, and later-era code that DEFINES its own
+#    functions under those names (global and static, the classic signature
+#    or its own, as flashcache and rapiddisk-cache do) through
+#    <dmio/dm-io.h>: both build with -Werror.
 #
 #   12-headers.sh SUITE ABI KDEST BUILT OUTDIR
 set -uo pipefail
@@ -17,7 +24,7 @@ set -uo pipefail
 suite=$1 abi=$2
 
 echo "KTAP version 1"
-echo "1..3"
+echo "1..6"
 
 name_dir="dmio-headers-$(tree_tag)"
 dir="$(chroot_dir "$suite")/build/$name_dir"
@@ -27,9 +34,109 @@ cp -a "$DMIO_TOP/include/dmio" "$dir/include/"
 trap 'rm -rf "$dir"' EXIT
 
 cat >"$dir/Kbuild" <<'EOF'
-obj-m := kernel_first.o kcopyd_after.o alone.o
+obj-m := kernel_first.o kcopyd_after.o alone.o classic_first.o classic_calls.o \
+	own_wrappers.o
 ccflags-y := -I$(src)/include
 CFLAGS_alone.o := -Werror
+CFLAGS_classic_calls.o := -Werror
+CFLAGS_own_wrappers.o := -Werror
+EOF
+
+cat >"$dir/classic_first.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/dm-io.h>
+#include <dmio/dm-io-classic.h>
+EOF
+
+cat >"$dir/classic_calls.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <dmio/dm-io-classic.h>
+#include <linux/bio.h>
+
+int headers_classic(struct io_region *where, struct page_list *pl,
+		    struct bio_vec *bvec, void *buf, io_notify_fn fn);
+int headers_classic(struct io_region *where, struct page_list *pl,
+		    struct bio_vec *bvec, void *buf, io_notify_fn fn)
+{
+	unsigned long bits;
+	int e;
+
+	e = dm_io_get(8);
+	e |= dm_io_sync(1, where, READ, pl, 0, &bits);
+	e |= dm_io_async(2, where, WRITE, pl, 512, fn, buf);
+	e |= dm_io_sync_bvec(1, where, READ, bvec, &bits);
+	e |= dm_io_async_bvec(2, where, WRITE, bvec, fn, buf);
+	e |= dm_io_sync_vm(1, where, READ_SYNC, buf, &bits);
+	e |= dm_io_async_vm(2, where, WRITE, buf, fn, buf);
+	dm_io_put(8);
+	return e;
+}
+EOF
+
+# Later-era code with functions of its own under the six classic names:
+# global ones with the classic signature (flashcache) or another
+# (rapiddisk-cache: a struct bio), and static ones.
+cat >"$dir/own_wrappers.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <dmio/dm-io.h>
+#include <linux/bio.h>
+
+int dm_io_async_bvec(unsigned int num_regions, struct dm_io_region *where,
+		     int rw, struct bio_vec *bvec, io_notify_fn fn,
+		     void *context);
+int dm_io_sync_vm(unsigned int num_regions, struct dm_io_region *where,
+		  int rw, struct bio *bio, io_notify_fn fn, void *context);
+
+int dm_io_async_bvec(unsigned int num_regions, struct dm_io_region *where,
+		     int rw, struct bio_vec *bvec, io_notify_fn fn,
+		     void *context)
+{
+	struct dm_io_request req = {
+		.bi_rw = rw,
+		.mem.type = DM_IO_BVEC,
+		.mem.ptr.bvec = bvec,
+		.notify.fn = fn,
+		.notify.context = context,
+	};
+
+	return dm_io(&req, num_regions, where, NULL);
+}
+
+int dm_io_sync_vm(unsigned int num_regions, struct dm_io_region *where,
+		  int rw, struct bio *bio, io_notify_fn fn, void *context)
+{
+	struct dm_io_request req = {
+		.bi_rw = rw,
+		.mem.type = DM_IO_BIO,
+		.mem.ptr.bio = bio,
+		.notify.fn = fn,
+		.notify.context = context,
+	};
+
+	return dm_io(&req, num_regions, where, NULL);
+}
+
+static int dm_io_sync(struct dm_io_region *where, void *buf)
+{
+	struct dm_io_request req = {
+		.bi_rw = READ,
+		.mem.type = DM_IO_KMEM,
+		.mem.ptr.addr = buf,
+	};
+
+	return dm_io(&req, 1, where, NULL);
+}
+
+static int dm_io_async_vm(struct dm_io_region *where, void *buf, long n)
+{
+	return n ? dm_io_sync(where, buf) : 0;
+}
+
+int headers_own(struct dm_io_region *where, void *buf);
+int headers_own(struct dm_io_region *where, void *buf)
+{
+	return dm_io_async_vm(where, buf, 1);
+}
 EOF
 
 cat >"$dir/kernel_first.c" <<'EOF'
@@ -92,7 +199,6 @@ int headers_alone(struct dm_io_region *where, struct dm_io_client *c,
 	e = dm_io(&r, 2, where, bits);
 	e |= dm_io(&r4, 1, where, bits, IOPRIO_DEFAULT);
 	e |= dm_io(&r6, 1, where, bits, &unsup, IOPRIO_DEFAULT);
-	e |= dm_io_sync_vm(1, where, READ_SYNC, buf, bits);
 	return e;
 }
 EOF
@@ -126,4 +232,7 @@ check() {
 check 1 kernel_header_first_one_error kernel_first one-error
 check 2 dropin_first_then_kcopyd_builds kcopyd_after clean
 check 3 dropin_every_era_werror alone clean
+check 4 kernel_header_then_classic_one_error classic_first one-error
+check 5 classic_calls_through_dm_io_classic_h classic_calls clean
+check 6 own_functions_under_classic_names own_wrappers clean
 echo "dmio-guest: done"
