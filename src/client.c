@@ -45,6 +45,7 @@ struct dmio_client *dmio_client_create(unsigned int min_ios)
 		goto destroy_bitmap_pool;
 	atomic_set(&client->in_flight, 0);
 	client->destroying = false;
+	client->magic = DMIO_CLIENT_MAGIC ^ (unsigned long)client;
 	return client;
 
 destroy_bitmap_pool:
@@ -94,6 +95,10 @@ void dmio_client_destroy(struct dmio_client *client)
 {
 	if (IS_ERR_OR_NULL(client))
 		return;
+	if (!dmio_client_is_ours(client)) {
+		pr_warn_ratelimited("dmio: not destroying a client dmio did not make\n");
+		return;
+	}
 	WRITE_ONCE(client->destroying, true);
 	/* Order it before the in_flight reads: see client_put_request(). */
 	smp_mb();
@@ -104,6 +109,7 @@ void dmio_client_destroy(struct dmio_client *client)
 	bioset_exit(&client->bios);
 	mempool_destroy(client->bitmap_pool);
 	mempool_destroy(client->io_pool);
+	client->magic = 0;
 	kfree(client);
 }
 EXPORT_SYMBOL_GPL(dmio_client_destroy);
@@ -119,6 +125,11 @@ static int __init dmio_init(void)
 		return -ENOMEM;
 	dmio_io_cache = KMEM_CACHE(dmio_io, SLAB_NO_MERGE);
 	if (!dmio_io_cache) {
+		destroy_workqueue(dmio_wq);
+		return -ENOMEM;
+	}
+	if (dmio_dm_io_init()) {
+		kmem_cache_destroy(dmio_io_cache);
 		destroy_workqueue(dmio_wq);
 		return -ENOMEM;
 	}

@@ -26,6 +26,31 @@ static struct dmio_client *default_client;
 static unsigned int default_users;
 static unsigned int default_pages;
 
+/*
+ * The reserve for requests that name a client dmio did not make: code
+ * rebuilt through the drop-in may pass on one of the kernel's own dm-io
+ * clients (dm-integrity passes dm-bufio's), which is no dmio client.
+ */
+static struct dmio_client *stray_client;
+
+/* Module init: the reserve for such requests. */
+int dmio_dm_io_init(void)
+{
+	stray_client = dmio_client_create(DMIO_DEFAULT_MIN_IOS);
+	return PTR_ERR_OR_ZERO(stray_client);
+}
+
+/* The client a dm-io request's client names, as a dmio one. */
+static struct dmio_client *request_client(struct dmio_client *client)
+{
+	if (!client)
+		return default_client;
+	if (likely(dmio_client_is_ours(client)))
+		return client;
+	pr_notice_once("dmio: dm_io() with a client of the kernel's dm-io (such as dm-bufio's): dmio's own reserve serves it\n");
+	return stray_client;
+}
+
 /* A reserve of one request per page asked for, never below the default. */
 static unsigned int pages_to_ios(unsigned int num_pages)
 {
@@ -54,7 +79,7 @@ EXPORT_SYMBOL_GPL(dmio_dm_io_client_create);
  */
 int dmio_dm_io_client_resize(unsigned int num_pages, struct dmio_client *client)
 {
-	if (IS_ERR_OR_NULL(client))
+	if (IS_ERR_OR_NULL(client) || !dmio_client_is_ours(client))
 		return -EINVAL;
 	return dmio_client_resize(client, pages_to_ios(num_pages));
 }
@@ -136,6 +161,8 @@ void dmio_dm_io_exit(void)
 {
 	dmio_client_destroy(default_client);
 	default_client = NULL;
+	dmio_client_destroy(stray_client);
+	stray_client = NULL;
 }
 
 /*
@@ -347,7 +374,7 @@ int dmio_dm_io_request(struct dm_io_request *req, unsigned int num_regions,
 				    num_regions, BITS_PER_LONG);
 		return -EINVAL;
 	}
-	r.client = req->client ? req->client : default_client;
+	r.client = request_client(req->client);
 	err = translate_op(request_word(req), num_regions, where, &r);
 	if (err == -EOPNOTSUPP)
 		return unsupported_op(req, num_regions, where, error_bits,

@@ -24,7 +24,15 @@
 /* Bitmap longs an error or unsupported bitmap of DMIO_MAX_REGIONS needs. */
 #define DMIO_BITMAP_LONGS	BITS_TO_LONGS(DMIO_MAX_REGIONS)
 
+/*
+ * First word of every client dmio made, XORed with the client's address: a
+ * client of the kernel's own dm-io (dm-bufio hands its own to code rebuilt
+ * through the drop-in) never holds it, so dmio can tell the two apart.
+ */
+#define DMIO_CLIENT_MAGIC	0x646d696fUL	/* "dmio" */
+
 struct dmio_client {
+	unsigned long magic;	/* DMIO_CLIENT_MAGIC ^ (unsigned long)this */
 	/* Pointers, not embedded: mempool_init() is 4.18+, mempool_create() is everywhere. */
 	mempool_t *io_pool;	/* struct dmio_io of asynchronous requests */
 	mempool_t *bitmap_pool;	/* bitmaps of requests past BITS_PER_LONG */
@@ -41,6 +49,13 @@ struct dmio_client {
  * fewer.
  */
 #define DMIO_F_DM_IO_REGIONS	BIT(31)
+
+/* Did dmio make @client (dmio_client_create())? */
+static inline bool dmio_client_is_ours(const struct dmio_client *client)
+{
+	return READ_ONCE(client->magic) ==
+	       (DMIO_CLIENT_MAGIC ^ (unsigned long)client);
+}
 
 /* struct dmio_io.flags */
 #define DMIO_IO_SYNC	BIT(0)	/* a caller waits on @wait */
@@ -119,6 +134,7 @@ int dmio_async_legacy(const struct dmio_request *req, unsigned int num_regions,
 		      const struct dmio_region *where,
 		      const struct dmio_legacy_notify *legacy);
 int dmio_client_resize(struct dmio_client *client, unsigned int min_ios);
+int dmio_dm_io_init(void);
 void dmio_dm_io_exit(void);
 
 extern struct workqueue_struct *dmio_wq;

@@ -120,6 +120,8 @@ static int check_request(const struct dmio_request *req,
 		return dmio_refuse(-EINVAL, "no request");
 	if (!req->client)
 		return dmio_refuse(-EINVAL, "no client");
+	if (!dmio_client_is_ours(req->client))
+		return dmio_refuse(-EINVAL, "a client dmio did not make");
 	if (!where || !num_regions)
 		return dmio_refuse(-EINVAL, "no regions");
 	if (num_regions > DMIO_MAX_REGIONS)

@@ -245,6 +245,36 @@ out:
 }
 
 /*
+ * A client of the kernel's own dm-io (dm-integrity passes dm-bufio's):
+ * here a zeroed object of that size, which is no dmio client. dmio's own
+ * reserve serves the request.
+ */
+static enum ktap_result foreign_client_served(void)
+{
+	struct dm_io_region one = { d0.bdev, base + 3072, LEN >> 9 };
+	struct dm_io_client *foreign = kzalloc(1024, GFP_KERNEL);
+	struct dm_io_client *own = io_client;
+	void *buf = kmalloc(LEN, GFP_KERNEL);
+	enum ktap_result res = KTAP_FAIL;
+	unsigned long bits;
+	int r;
+
+	if (!foreign || !buf)
+		goto out;
+	pattern_fill(buf, LEN, 240);
+	io_client = foreign;
+	r = rw(REQ_OP_WRITE, DM_IO_KMEM, buf, 1, &one, &bits, true);
+	io_client = own;
+	if (ktap_expect(!r && !bits, "write: %d, %#lx", r, bits) &&
+	    ktap_expect(region_holds(d0.bdev, base + 3072, 240), "data differs"))
+		res = KTAP_PASS;
+out:
+	kfree(buf);
+	kfree(foreign);
+	return res;
+}
+
+/*
  * The hints reach the bios: dm-flakey corrupts the first byte of a write
  * that carries all of them, and only of such a write.
  */
@@ -320,6 +350,7 @@ static int __init rules_init(void)
 		ktap_report(bad_regions_fail_alone(true), "bad_regions_fail_through_bits_async");
 		ktap_report(forbidden_flags_dropped(), "fua_preflush_on_read_and_discard_no_warn");
 		ktap_report(kmem_outside_linear_map(), "kmem_vmalloc_and_module_data");
+		ktap_report(foreign_client_served(), "kernel_dm_io_client_served_by_dmio");
 	}
 	ktap_end();
 	dm_io_client_destroy(io_client);
