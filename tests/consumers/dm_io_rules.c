@@ -39,15 +39,15 @@ static struct dmio_bdev d4k, dflags;
 static u8 module_buf[2 * LEN] __aligned(LEN);
 
 /* Every hint dm-io passes through, as this kernel spells it. */
-static unsigned long hint_flags(void)
+static __typeof__(REQ_FUA) hint_flags(void)
 {
-	unsigned long f = (__force unsigned long)(REQ_META | REQ_PRIO | REQ_NOMERGE);
+	__typeof__(REQ_FUA) f = REQ_META | REQ_PRIO | REQ_NOMERGE;
 
 #ifdef REQ_IDLE
-	f |= (__force unsigned long)REQ_IDLE;
+	f |= REQ_IDLE;
 #endif
 #ifdef REQ_BACKGROUND
-	f |= (__force unsigned long)REQ_BACKGROUND;
+	f |= REQ_BACKGROUND;
 #endif
 	return f;
 }
@@ -68,12 +68,12 @@ static void notify(unsigned long error, void *context)
 }
 
 /* dm_io() sync, or async and waited for: the bits either way. */
-static int rw(unsigned long opf, int type, void *mem, unsigned int n,
+static int rw(__typeof__(REQ_FUA) opf, int type, void *mem, unsigned int n,
 	      struct dm_io_region *where, unsigned long *bits, bool async)
 {
 	struct wait_bits w;
 	struct dm_io_request req = {
-		.bi_rw = opf,
+		.bi_opf = opf,
 		.mem.type = type,
 		.mem.ptr.addr = mem,
 		.notify.fn = async ? notify : NULL,
@@ -141,7 +141,8 @@ static enum ktap_result zero_count_flush(void)
 		{ d0.bdev, 0, 0 }, { NULL, 0, 0 }, { d1.bdev, 0, 0 },
 	};
 	unsigned long bits;
-	int r = rw(WRITE_FLUSH, DM_IO_KMEM, module_buf, 3, where, &bits, false);
+	int r = rw((__force __typeof__(REQ_FUA))WRITE_FLUSH, DM_IO_KMEM,
+		   module_buf, 3, where, &bits, false);
 
 	return ktap_expect(!r && !bits, "flush: %d, bits %#lx", r, bits) ?
 	       KTAP_PASS : KTAP_FAIL;
@@ -337,7 +338,7 @@ static int __init rules_init(void)
 		err = PTR_ERR(io_client);
 		goto out;
 	}
-	pr_info("# dmio-hint-flags %#lx\n", hint_flags());
+	pr_info("# dmio-hint-flags %#lx\n", (__force unsigned long)hint_flags());
 	ktap_begin(only_hints ? "dmio-dm-io-rules-hints" : "dmio-dm-io-rules");
 	if (only_hints) {
 		ktap_report(dflags.bdev ? hints_reach_bios() : KTAP_FAIL,

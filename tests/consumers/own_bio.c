@@ -23,7 +23,7 @@ int dm_io_async_bvec(unsigned int num_regions, struct dm_io_region *where,
 {
 	struct dm_io_request iorq;
 
-	iorq.bi_opf = rw;
+	iorq.bi_opf = (__force __typeof__(iorq.bi_opf))rw;
 	iorq.mem.type = DM_IO_BIO;
 	iorq.mem.ptr.bio = bio;
 	iorq.notify.fn = fn;
@@ -96,7 +96,7 @@ static enum ktap_result own_wrappers_write_read(void)
 	atomic_set(&w.calls, 0);
 	if (!bio || !rbuf || dmio_bio_size(bio) != PAGES * PAGE_SIZE)
 		goto out;
-	r = dm_io_async_bvec(2, where, REQ_OP_WRITE, bio, write_done, &w);
+	r = dm_io_async_bvec(2, where, (__force int)REQ_OP_WRITE, bio, write_done, &w);
 	if (!ktap_expect(!r, "own dm_io_async_bvec: %d", r))
 		goto out;
 	wait_for_completion(&w.done);
