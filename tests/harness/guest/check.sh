@@ -71,7 +71,7 @@ if [ -n "$hint_mask" ] &&
    dmsetup create dmio-hints --noudevsync --table \
 	"0 8 flakey /dev/ram0 130048 0 1 5 corrupt_bio_byte 1 w 85 $((hint_mask))"; then
 	insmod /dmio/dm_io_rules.ko dev=/dev/ram0 dev2=/dev/ram1 \
-		flags_dev=/dev/mapper/dmio-hints only_hints=1 &&
+		flags_dev=/dev/mapper/dmio-hints flags_sector=130048 only_hints=1 &&
 		rmmod dm_io_rules && hint_dev=0
 	dmsetup remove --noudevsync dmio-hints
 fi
