@@ -287,7 +287,7 @@ static enum ktap_result hints_reach_bios(void)
 	struct dm_io_region one = { dflags.bdev, 0, LEN >> 9 };
 	/* Read back under dm-flakey: older ones fail reads while down. */
 	struct dm_io_region raw = { d0.bdev, flags_sector, LEN >> 9 };
-	void *buf = kmalloc(LEN, GFP_KERNEL);
+	void *buf = kzalloc(LEN, GFP_KERNEL);
 	enum ktap_result res = KTAP_FAIL;
 	unsigned long bits;
 	bool old_flakey;
@@ -301,7 +301,6 @@ static enum ktap_result hints_reach_bios(void)
 	 * Without the hints: written as it is, or (older dm-flakey, such as
 	 * 4.4's) failed: it fails every write while down.
 	 */
-	memset(buf, 0, LEN);
 	r = rw(REQ_OP_WRITE, DM_IO_KMEM, buf, 1, &one, &bits, false);
 	old_flakey = r != 0;
 	if (old_flakey) {
@@ -313,7 +312,7 @@ static enum ktap_result hints_reach_bios(void)
 			goto out;
 	}
 	/* With them: dm-flakey saw every one. */
-	memset(buf, 0, LEN);
+	p[0] = 0;
 	r = rw(REQ_OP_WRITE | hint_flags(), DM_IO_KMEM, buf, 1, &one, &bits,
 	       true);
 	if (old_flakey && (r || bits)) {
@@ -321,7 +320,7 @@ static enum ktap_result hints_reach_bios(void)
 		res = KTAP_SKIP;
 		goto out;
 	}
-	memset(buf, 0, LEN);
+	p[0] = 0;	/* the byte the check reads: never stale */
 	r = r ?: rw(REQ_OP_READ, DM_IO_KMEM, buf, 1, &raw, &bits, false);
 	if (ktap_expect(!r && !bits && p[0] == FLAKEY_BYTE_VALUE,
 			"hinted write: %d, byte %#x", r, p[0]))
