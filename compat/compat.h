@@ -607,6 +607,54 @@ static inline sector_t dmio_compat_bdev_nr_sectors(struct block_device *bdev)
 #define SLAB_NO_MERGE 0
 #endif
 
+#if defined(DMIO_HAVE_BLK_QUEUE_SPLIT) || defined(DMIO_HAVE_BIO_SPLIT_TO_LIMITS)
+/* The block layer splits every bio to its own queue's limits. */
+static inline bool dmio_bio_limits_cover(struct block_device *from,
+					 struct block_device *to)
+{
+	return true;
+}
+#else
+/*
+ * Before 4.3 (and on RHEL 7) nothing splits a bio to a queue's limits:
+ * bio_add_page() built it within @from's, and @to must take as much, or
+ * the bio fails ("bio too big") or overruns the driver's segment table.
+ */
+static inline bool dmio_bio_limits_cover(struct block_device *from,
+					 struct block_device *to)
+{
+	struct request_queue *a = bdev_get_queue(from);
+	struct request_queue *b = bdev_get_queue(to);
+
+	if (a == b)
+		return true;
+	return !b->merge_bvec_fn &&
+	       queue_max_sectors(b) >= queue_max_sectors(a) &&
+	       queue_max_hw_sectors(b) >= queue_max_hw_sectors(a) &&
+	       queue_max_segments(b) >= queue_max_segments(a) &&
+	       queue_max_segment_size(b) >= queue_max_segment_size(a) &&
+	       queue_segment_boundary(b) >= queue_segment_boundary(a);
+}
+#endif
+
+/*
+ * Cut a bio not yet submitted back to its first @vcnt bio_vecs, the last
+ * one @last_len bytes long, @size bytes in all. Where the bio counts its
+ * segments (before 5.3), the count is marked stale for the block layer to
+ * redo.
+ */
+static inline void dmio_bio_cut(struct bio *bio, unsigned short vcnt,
+				unsigned int last_len, unsigned int size)
+{
+	bio->bi_vcnt = vcnt;
+	if (vcnt)
+		bio->bi_io_vec[vcnt - 1].bv_len = last_len;
+	dmio_bio_size(bio) = size;
+#ifdef BIO_SEG_VALID
+	bio->bi_flags &= ~(1 << BIO_SEG_VALID);
+#endif
+}
+
 #ifndef DMIO_HAVE_BIOSET_INIT
 /* Last: every shim above that names the kernel's struct bio_set is done. */
 #define bio_set dmio_compat_bio_set

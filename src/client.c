@@ -9,7 +9,8 @@
 #include <linux/wait_bit.h>
 #include "dmio_internal.h"
 
-struct workqueue_struct *dmio_wq;
+struct workqueue_struct *dmio_defer_wq;
+struct workqueue_struct *dmio_notify_wq;
 /* A cache of its own, so a leaked request shows when the module unloads. */
 struct kmem_cache *dmio_io_cache;
 
@@ -43,8 +44,7 @@ struct dmio_client *dmio_client_create(unsigned int min_ios)
 			  offsetof(struct dmio_bio, bio), BIOSET_NEED_BVECS);
 	if (err)
 		goto destroy_bitmap_pool;
-	atomic_set(&client->in_flight, 0);
-	client->destroying = false;
+	atomic_set(&client->in_flight, 1);	/* the client's own reference */
 	client->magic = DMIO_CLIENT_MAGIC ^ (unsigned long)client;
 	return client;
 
@@ -99,13 +99,16 @@ void dmio_client_destroy(struct dmio_client *client)
 		pr_warn_ratelimited("dmio: not destroying a client dmio did not make\n");
 		return;
 	}
-	WRITE_ONCE(client->destroying, true);
-	/* Order it before the in_flight reads: see client_put_request(). */
-	smp_mb();
-	if (WARN_ONCE(atomic_read(&client->in_flight),
-		      "dmio: client destroyed with %d requests in flight; waiting for them\n",
-		      atomic_read(&client->in_flight)))
+	/*
+	 * Drop the client's own reference. Left above zero, requests are in
+	 * flight: the last of them brings it to zero and wakes us, and reads
+	 * nothing of the client after that (client_put_request()).
+	 */
+	if (!atomic_dec_and_test(&client->in_flight)) {
+		WARN_ONCE(1, "dmio: client destroyed with %d requests in flight; waiting for them\n",
+			  atomic_read(&client->in_flight));
 		wait_var_event(&client->in_flight, !atomic_read(&client->in_flight));
+	}
 	bioset_exit(&client->bios);
 	mempool_destroy(client->bitmap_pool);
 	mempool_destroy(client->io_pool);
@@ -117,30 +120,40 @@ EXPORT_SYMBOL_GPL(dmio_client_destroy);
 static int __init dmio_init(void)
 {
 	/*
-	 * Completions may submit more I/O: they need a rescuer under memory
-	 * pressure. Unbound, as 7.x wants every workqueue to say.
+	 * Both queues serve I/O that memory reclaim may wait for: each has a
+	 * rescuer. Two queues, so that callbacks that sleep (for a reserve,
+	 * for their own I/O) never hold up the map-path dispatches that let
+	 * I/O go down. Unbound, as 7.x wants every workqueue to say.
 	 */
-	dmio_wq = alloc_workqueue("dmio", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	if (!dmio_wq)
+	dmio_defer_wq = alloc_workqueue("dmio_defer", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!dmio_defer_wq)
 		return -ENOMEM;
+	dmio_notify_wq = alloc_workqueue("dmio_notify", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!dmio_notify_wq)
+		goto destroy_defer_wq;
 	dmio_io_cache = KMEM_CACHE(dmio_io, SLAB_NO_MERGE);
-	if (!dmio_io_cache) {
-		destroy_workqueue(dmio_wq);
-		return -ENOMEM;
-	}
-	if (dmio_dm_io_init()) {
-		kmem_cache_destroy(dmio_io_cache);
-		destroy_workqueue(dmio_wq);
-		return -ENOMEM;
-	}
+	if (!dmio_io_cache)
+		goto destroy_notify_wq;
+	if (dmio_dm_io_init())
+		goto destroy_cache;
 	pr_info("dmio: version %s loaded\n", DMIO_VERSION);
 	return 0;
+
+destroy_cache:
+	kmem_cache_destroy(dmio_io_cache);
+destroy_notify_wq:
+	destroy_workqueue(dmio_notify_wq);
+destroy_defer_wq:
+	destroy_workqueue(dmio_defer_wq);
+	return -ENOMEM;
 }
 
 static void __exit dmio_exit(void)
 {
 	dmio_dm_io_exit();
-	destroy_workqueue(dmio_wq);
+	/* Both drain first: no notice or deferral is left behind. */
+	destroy_workqueue(dmio_notify_wq);
+	destroy_workqueue(dmio_defer_wq);
 	kmem_cache_destroy(dmio_io_cache);
 }
 

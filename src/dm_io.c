@@ -350,19 +350,44 @@ static int translate_mem(const struct dm_io_memory *mem, struct dmio_request *r)
  * callback, is only what dm-io refuses too: a read of several regions,
  * an unknown memory type, more regions than a bitset holds, no client.
  *
+ * An asynchronous request's callback runs where dm-io runs it: in the
+ * end_io of its last bio (any context), or in dm_io() itself when nothing
+ * was left in flight; the request's reserve is back before it runs.
+ *
  * Context: process context; may sleep.
  * Return: 0 (async: the callback runs exactly once); -EIO when a region
  * failed (sync), or for a read of several regions, as dm-io; -EOPNOTSUPP
  * when @unsup_bits is given and the only failures are unsupported
  * operations; -EINVAL for a request refused.
  */
+/*
+ * The dm-io eras' callback shapes: (bits, context) before 7.x, where an
+ * unsupported operation is a failure like any, and 7.x's (error bits,
+ * unsupported bits, context).
+ */
+static void deliver_bits(void (*fn)(void), void *context,
+			 const unsigned long *error_bits,
+			 const unsigned long *unsup_bits)
+{
+	((void (*)(unsigned long, void *))fn)(*error_bits | *unsup_bits,
+					      context);
+}
+
+static void deliver_bits_unsup(void (*fn)(void), void *context,
+			       const unsigned long *error_bits,
+			       const unsigned long *unsup_bits)
+{
+	((void (*)(unsigned long, unsigned long, void *))fn)(*error_bits,
+							     *unsup_bits,
+							     context);
+}
+
 int dmio_dm_io_request(struct dm_io_request *req, unsigned int num_regions,
 		       struct dm_io_region *where, unsigned long *error_bits,
 		       unsigned long *unsup_bits, unsigned short ioprio,
 		       bool notify_unsup)
 {
 	const struct dmio_region *regions = (const struct dmio_region *)where;
-	struct dmio_legacy_notify legacy = { NULL, NULL };
 	struct dmio_request r = { .ioprio = ioprio };
 	unsigned long ebits = 0, ubits = 0;
 	int err;
@@ -385,13 +410,15 @@ int dmio_dm_io_request(struct dm_io_request *req, unsigned int num_regions,
 		return err;
 
 	if (req->notify.fn) {
-		if (notify_unsup)
-			legacy.notify3 = (void (*)(unsigned long, unsigned long,
-						   void *))req->notify.fn;
-		else
-			legacy.notify2 = (void (*)(unsigned long, void *))req->notify.fn;
-		r.context = req->notify.context;
-		return dmio_async_legacy(&r, num_regions, regions, &legacy);
+		/* Called where dm-io calls it: the last bio's end_io. */
+		struct dmio_callback cb = {
+			.deliver = notify_unsup ? deliver_bits_unsup : deliver_bits,
+			.fn = (void (*)(void))req->notify.fn,
+			.context = req->notify.context,
+			.in_endio = true,
+		};
+
+		return dmio_async_callback(&r, num_regions, regions, &cb);
 	}
 
 	err = dmio_sync(&r, num_regions, regions, &ebits, &ubits);

@@ -37,8 +37,12 @@ struct dmio_client {
 	mempool_t *io_pool;	/* struct dmio_io of asynchronous requests */
 	mempool_t *bitmap_pool;	/* bitmaps of requests past BITS_PER_LONG */
 	struct bio_set bios;	/* struct dmio_bio */
-	atomic_t in_flight;	/* accepted requests not yet completed */
-	bool destroying;	/* a destroyer waits for in_flight to reach 0 */
+	/*
+	 * Accepted requests not yet completed, plus one for the client itself
+	 * until dmio_client_destroy() drops it: whoever brings it to zero is
+	 * the last user, so a request never reads the client after its put.
+	 */
+	atomic_t in_flight;
 };
 
 /*
@@ -57,11 +61,49 @@ static inline bool dmio_client_is_ours(const struct dmio_client *client)
 	       (DMIO_CLIENT_MAGIC ^ (unsigned long)client);
 }
 
+/*
+ * How a finished asynchronous request reports: @deliver calls the caller's
+ * callback @fn, whatever its shape, with the request's bits. The engine
+ * knows no callback shape: the native one is in io.c, the dm-io eras' ones
+ * in dm_io.c. @fn is stored as a plain function pointer and cast back to
+ * its own type by @deliver before the call.
+ */
+typedef void (*dmio_deliver_fn)(void (*fn)(void), void *context,
+				const unsigned long *error_bits,
+				const unsigned long *unsup_bits);
+
+/**
+ * struct dmio_callback - who hears of an asynchronous request, and where
+ * @deliver: calls @fn with the bits (see &dmio_deliver_fn)
+ * @fn: the caller's callback
+ * @context: its argument
+ * @in_endio: call it from the last bio's end_io (any context, as dm-io);
+ *	otherwise in process context, from dmio's notification workqueue
+ */
+struct dmio_callback {
+	dmio_deliver_fn deliver;
+	void (*fn)(void);
+	void *context;
+	bool in_endio;
+};
+
+/*
+ * A finished request's outcome on its way to a callback in process
+ * context. Allocated at submission, apart from the client's reserve, so
+ * that the request object goes back to the reserve as soon as the last bio
+ * ends, before any callback runs.
+ */
+struct dmio_notice {
+	struct work_struct work;
+	struct dmio_callback cb;
+	unsigned int num_regions;
+	unsigned long bits[];	/* error bitmap, then unsupported bitmap */
+};
+
 /* struct dmio_io.flags */
 #define DMIO_IO_SYNC	BIT(0)	/* a caller waits on @wait */
 #define DMIO_IO_VMAP	BIT(1)	/* @vmap_addr/@vmap_len: invalidate at the end */
-#define DMIO_IO_NOTIFY2	BIT(2)	/* drop-in callback: @notify2 */
-#define DMIO_IO_NOTIFY3	BIT(3)	/* drop-in callback: @notify3 */
+#define DMIO_IO_NOTICE	BIT(2)	/* report through @notice (process context) */
 
 /*
  * One accepted request: counts its bios and completes once. Kept small (it
@@ -81,20 +123,13 @@ struct dmio_io {
 	} bits;
 	union {
 		struct completion *wait;	/* DMIO_IO_SYNC */
-		dmio_notify_fn notify;		/* otherwise */
-		/* The dm-io eras' callbacks of the drop-in (dm_io.c). */
-		void (*notify2)(unsigned long error_bits, void *context);
-		void (*notify3)(unsigned long error_bits,
-				unsigned long unsup_bits, void *context);
+		struct dmio_notice *notice;	/* DMIO_IO_NOTICE */
+		dmio_deliver_fn deliver;	/* otherwise: from end_io */
 	};
+	void (*fn)(void);			/* end_io delivery: the callback */
 	void *context;
-	union {
-		struct {			/* until the last bio completes */
-			void *vmap_addr;
-			unsigned int vmap_len;
-		};
-		struct work_struct work;	/* then: the async completion */
-	};
+	void *vmap_addr;			/* DMIO_IO_VMAP */
+	unsigned int vmap_len;
 };
 
 /*
@@ -123,21 +158,19 @@ struct dmio_cursor {
 	};
 };
 
-/* dm-io era callbacks: (bits, context) or (bits, unsupported bits, context). */
-struct dmio_legacy_notify {
-	void (*notify2)(unsigned long error_bits, void *context);
-	void (*notify3)(unsigned long error_bits, unsigned long unsup_bits,
-			void *context);
-};
-
-int dmio_async_legacy(const struct dmio_request *req, unsigned int num_regions,
-		      const struct dmio_region *where,
-		      const struct dmio_legacy_notify *legacy);
+int dmio_async_callback(const struct dmio_request *req,
+			unsigned int num_regions,
+			const struct dmio_region *where,
+			const struct dmio_callback *cb);
+void dmio_test_set_put_delay(unsigned int ms);
 int dmio_client_resize(struct dmio_client *client, unsigned int min_ios);
 int dmio_dm_io_init(void);
 void dmio_dm_io_exit(void);
 
-extern struct workqueue_struct *dmio_wq;
+/* Map-path dispatch (io.c); never runs a caller's callback. */
+extern struct workqueue_struct *dmio_defer_wq;
+/* Callbacks in process context: may sleep and submit more I/O. */
+extern struct workqueue_struct *dmio_notify_wq;
 extern struct kmem_cache *dmio_io_cache;
 
 #endif /* _DMIO_INTERNAL_H */

@@ -4,6 +4,7 @@
  * the caller's memory, count them, and complete the request exactly once.
  */
 #include <linux/blkdev.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -15,7 +16,7 @@
 #define DMIO_HINT_FLAGS (DMIO_F_META | DMIO_F_PRIO | DMIO_F_RAHEAD | \
 			 DMIO_F_IDLE | DMIO_F_NOMERGE | DMIO_F_BACKGROUND)
 #define DMIO_KNOWN_FLAGS (DMIO_F_FUA | DMIO_F_PREFLUSH | DMIO_F_SYNC | \
-			  DMIO_F_NOUNMAP | DMIO_HINT_FLAGS)
+			  DMIO_F_NOUNMAP | DMIO_F_NOTIFY_ENDIO | DMIO_HINT_FLAGS)
 
 /* One rate-limited line per refused request; never a BUG or a WARN splat. */
 #define dmio_refuse(err, fmt, ...) ({					\
@@ -220,15 +221,37 @@ static blk_opf_t request_opf(const struct dmio_request *req)
 	return opf;
 }
 
+static unsigned int test_put_delay_ms;
+
+/**
+ * dmio_test_set_put_delay() - testing only: pause after a request's put
+ * @ms: milliseconds every request then waits between letting go of its
+ *	client and what it does after; 0 (the default) for none
+ *
+ * Widens the window in which a request that has let go of its client
+ * could still touch it, so that the selftest can show, under KASAN, that
+ * none does. Not for use outside dmio's own tests.
+ */
+void dmio_test_set_put_delay(unsigned int ms)
+{
+	WRITE_ONCE(test_put_delay_ms, ms);
+}
+EXPORT_SYMBOL_GPL(dmio_test_set_put_delay);
+
 /*
- * A request is done with its client; a destroyer may be waiting for that.
- * The destroyer sets ->destroying before it checks ->in_flight, and the
- * decrement is a full barrier, so one of the two sees the other.
+ * A request is done with its client. The client's own reference keeps the
+ * count above zero until dmio_client_destroy() drops it, so whoever brings
+ * it to zero is the last user of the client: a request that does wakes the
+ * destroyer and reads nothing of the client after the decrement
+ * (wake_up_var() only hashes the address).
  */
 static void client_put_request(struct dmio_client *client)
 {
-	if (atomic_dec_and_test(&client->in_flight) &&
-	    READ_ONCE(client->destroying))
+	bool last = atomic_dec_and_test(&client->in_flight);
+
+	if (unlikely(READ_ONCE(test_put_delay_ms)))
+		mdelay(READ_ONCE(test_put_delay_ms));
+	if (last)
 		wake_up_var(&client->in_flight);
 }
 
@@ -251,6 +274,7 @@ static void io_release(struct dmio_io *io)
 		mempool_free(io->bits.big, io->client->bitmap_pool);
 }
 
+/* Give the request object back to the reserve and let go of the client. */
 static void io_free(struct dmio_io *io)
 {
 	struct dmio_client *client = io->client;
@@ -258,57 +282,6 @@ static void io_free(struct dmio_io *io)
 	io_release(io);
 	mempool_free(io, client->io_pool);
 	client_put_request(client);
-}
-
-/*
- * Run the callback of a finished asynchronous request, in process context.
- * The request is freed first: the callback may destroy the client, so
- * nothing of the client may be touched after it runs.
- */
-static noinline void complete_async_big(struct dmio_io *io)
-{
-	unsigned long error_bits[DMIO_BITMAP_LONGS];
-	unsigned long unsup_bits[DMIO_BITMAP_LONGS];
-	unsigned int longs = BITS_TO_LONGS(io->num_regions);
-	dmio_notify_fn notify = io->notify;
-	void *context = io->context;
-
-	memcpy(error_bits, io_error_bits(io), longs * sizeof(long));
-	memcpy(unsup_bits, io_unsup_bits(io), longs * sizeof(long));
-	io_free(io);
-	notify(error_bits, unsup_bits, context);
-}
-
-static void complete_async_io(struct dmio_io *io)
-{
-	unsigned long error_bits, unsup_bits;
-	dmio_notify_fn notify = io->notify;
-	struct dmio_legacy_notify legacy = {
-		.notify2 = io->notify2, .notify3 = io->notify3,
-	};
-	void *context = io->context;
-	unsigned short flags;
-
-	if (io->num_regions > BITS_PER_LONG) {
-		complete_async_big(io);
-		return;
-	}
-	error_bits = io->bits.small[0];
-	unsup_bits = io->bits.small[1];
-	flags = io->flags;
-	io_free(io);
-	/* The drop-in's callbacks (at most BITS_PER_LONG regions). */
-	if (flags & DMIO_IO_NOTIFY2)
-		legacy.notify2(error_bits | unsup_bits, context);
-	else if (flags & DMIO_IO_NOTIFY3)
-		legacy.notify3(error_bits, unsup_bits, context);
-	else
-		notify(&error_bits, &unsup_bits, context);
-}
-
-static void complete_async(struct work_struct *work)
-{
-	complete_async_io(container_of(work, struct dmio_io, work));
 }
 
 static void finish_bits(struct dmio_io *io)
@@ -323,25 +296,135 @@ static void finish_bits(struct dmio_io *io)
 		invalidate_kernel_vmap_range(io->vmap_addr, io->vmap_len);
 }
 
+/* A notice carries the bits of up to @num_regions regions. */
+static struct dmio_notice *notice_alloc(const struct dmio_callback *cb,
+					unsigned int num_regions)
+{
+	unsigned int longs = BITS_TO_LONGS(num_regions);
+	struct dmio_notice *notice;
+
+	/* Not from a reserve: without one the request waits for itself. */
+	notice = kmalloc(sizeof(*notice) + 2 * longs * sizeof(long),
+			 GFP_NOIO | __GFP_NOWARN);
+	if (notice) {
+		notice->cb = *cb;
+		notice->num_regions = num_regions;
+	}
+	return notice;
+}
+
+static void notice_deliver(struct work_struct *work)
+{
+	struct dmio_notice *notice = container_of(work, struct dmio_notice, work);
+	unsigned int longs = BITS_TO_LONGS(notice->num_regions);
+
+	notice->cb.deliver(notice->cb.fn, notice->cb.context, notice->bits,
+			   notice->bits + longs);
+	kfree(notice);
+}
+
+/* Copy the bits into the notice, free the request, queue the notice. */
+static void io_post_notice(struct dmio_io *io)
+{
+	struct dmio_notice *notice = io->notice;
+	unsigned int longs = BITS_TO_LONGS(io->num_regions);
+
+	memcpy(notice->bits, io_error_bits(io), longs * sizeof(long));
+	memcpy(notice->bits + longs, io_unsup_bits(io), longs * sizeof(long));
+	io_free(io);
+	INIT_WORK(&notice->work, notice_deliver);
+	queue_work(dmio_notify_wq, &notice->work);
+}
+
+/* Past BITS_PER_LONG regions the bits are copied to the stack: rare. */
+static noinline void io_deliver_big(struct dmio_io *io)
+{
+	unsigned long error_bits[DMIO_BITMAP_LONGS];
+	unsigned long unsup_bits[DMIO_BITMAP_LONGS];
+	unsigned int longs = BITS_TO_LONGS(io->num_regions);
+	dmio_deliver_fn deliver = io->deliver;
+	void (*fn)(void) = io->fn;
+	void *context = io->context;
+
+	memcpy(error_bits, io_error_bits(io), longs * sizeof(long));
+	memcpy(unsup_bits, io_unsup_bits(io), longs * sizeof(long));
+	io_free(io);
+	deliver(fn, context, error_bits, unsup_bits);
+}
+
 /*
- * The last bio of a request completed (any context): wake the synchronous
- * caller, or complete an asynchronous request from the dmio workqueue.
+ * The one completion point of an asynchronous request (the last bio's
+ * end_io, in any context, or the submitter when nothing was left in
+ * flight). The request object, its bitmaps and its hold on the client go
+ * back first, so that no callback - which may wait for a reserve, or
+ * destroy the client - ever stands between a reserve and its owner.
  */
+static void io_complete_async(struct dmio_io *io)
+{
+	unsigned long error_bits, unsup_bits;
+	dmio_deliver_fn deliver;
+	void (*fn)(void);
+	void *context;
+
+	if (io->flags & DMIO_IO_NOTICE) {
+		io_post_notice(io);
+		return;
+	}
+	if (unlikely(io->num_regions > BITS_PER_LONG)) {
+		io_deliver_big(io);
+		return;
+	}
+	error_bits = io->bits.small[0];
+	unsup_bits = io->bits.small[1];
+	deliver = io->deliver;
+	fn = io->fn;
+	context = io->context;
+	io_free(io);
+	deliver(fn, context, &error_bits, &unsup_bits);
+}
+
+/* The last bio of a request completed (any context). */
 static void io_done(struct dmio_io *io)
 {
 	finish_bits(io);
-	if (io->flags & DMIO_IO_SYNC) {
+	if (io->flags & DMIO_IO_SYNC)
 		complete(io->wait);
-		return;
-	}
-	INIT_WORK(&io->work, complete_async);	/* the vmap fields are done */
-	queue_work(dmio_wq, &io->work);
+	else
+		io_complete_async(io);
 }
 
 static void io_put(struct dmio_io *io)
 {
 	if (atomic_dec_and_test(&io->pending))
 		io_done(io);
+}
+
+/* Zero @len bytes from @offset in the pages from @page on. */
+static void zero_run(struct page *page, unsigned int offset, unsigned int len)
+{
+	unsigned int n;
+
+	/* A run may span contiguous pages: zero them one by one. */
+	for (; len; len -= n, offset += n) {
+		n = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(offset));
+		memzero_page(nth_page(page, offset >> PAGE_SHIFT),
+			     offset_in_page(offset), n);
+	}
+}
+
+/*
+ * Zero all that a failed read was to fill. Not through its iterator: on
+ * blk-mq it has been advanced over the bytes the request covered by the
+ * time end_io runs, so zero_fill_bio() would see nothing left. The
+ * bio_vecs are dmio's own (a read is never cloned): all of them.
+ */
+static noinline void zero_read_bio(struct bio *bio)
+{
+	unsigned short v;
+
+	for (v = 0; v < bio->bi_vcnt; v++)
+		zero_run(bio->bi_io_vec[v].bv_page, bio->bi_io_vec[v].bv_offset,
+			 bio->bi_io_vec[v].bv_len);
 }
 
 static void bio_status(struct bio *bio, blk_status_t status, struct dmio_io *io)
@@ -354,7 +437,7 @@ static void bio_status(struct bio *bio, blk_status_t status, struct dmio_io *io)
 		set_bit(region, io_error_bits(io));
 	/* Never hand back stale memory for a failed read. */
 	if (bio_data_dir(bio) == READ)
-		zero_fill_bio(bio);
+		zero_read_bio(bio);
 }
 
 static void dmio_endio(DMIO_END_IO_ARGS(bio))
@@ -447,37 +530,54 @@ static bool region_in_device(const struct dmio_region *r)
 }
 
 /*
- * The regions after @i that write the same data (same count, inside their
- * device) join region @i's group: its bios are built from the memory once
- * and cloned for them, so a write costs pages + regions, not pages x
- * regions. A region is in at most one group: an earlier group with this
- * count would have taken region @i too.
+ * May a bio built for region @i's device be cloned for @to? Its size is a
+ * multiple of @from's logical block, so @to's must divide it; and where the
+ * block layer does not split bios to a queue's limits (compat), @to's
+ * limits must take what @from's took.
  */
-static void group_regions(struct dmio_io *io, unsigned int i,
-			  unsigned int num_regions,
-			  const struct dmio_region *where, unsigned long *grouped)
+static bool clone_fits(struct block_device *from, struct block_device *to)
 {
+	return bdev_logical_block_size(to) <= bdev_logical_block_size(from) &&
+	       dmio_bio_limits_cover(from, to);
+}
+
+/*
+ * The regions after @i that write the same data (same count, inside their
+ * device, not already in a group, able to take region @i's bios) join
+ * region @i's group, @members: its bios are built from the memory once and
+ * cloned for them, so a write costs pages + regions, not pages x regions.
+ * Return: whether the group has members.
+ */
+static bool group_regions(struct dmio_io *io, unsigned int i,
+			  unsigned int num_regions,
+			  const struct dmio_region *where, unsigned long *grouped,
+			  unsigned long *members)
+{
+	bool any = false;
 	unsigned int j;
 
+	bitmap_zero(members, num_regions);
 	for (j = i + 1; j < num_regions; j++)
-		if (where[j].count == where[i].count &&
-		    !test_bit(j, io_error_bits(io)) && region_in_device(&where[j]))
+		if (where[j].count == where[i].count && !test_bit(j, grouped) &&
+		    !test_bit(j, io_error_bits(io)) && region_in_device(&where[j]) &&
+		    clone_fits(where[i].bdev, where[j].bdev)) {
 			__set_bit(j, grouped);
+			__set_bit(j, members);
+			any = true;
+		}
+	return any;
 }
 
 static void fail_group(struct dmio_io *io, unsigned int i,
-		       unsigned int num_regions, const struct dmio_region *where,
-		       const unsigned long *grouped)
+		       unsigned int num_regions, const unsigned long *members)
 {
 	unsigned int j;
 
 	set_bit(i, io_error_bits(io));
-	if (i + 1 >= num_regions)
+	if (!members)
 		return;
-	j = i + 1;
-	for_each_set_bit_from(j, grouped, num_regions)
-		if (where[j].count == where[i].count)
-			set_bit(j, io_error_bits(io));
+	for_each_set_bit(j, members, num_regions)
+		set_bit(j, io_error_bits(io));
 }
 
 /*
@@ -487,21 +587,18 @@ static void fail_group(struct dmio_io *io, unsigned int i,
  */
 #define DMIO_COPY_VECS	4
 
-/* Copy or clone @bio (of region @i's group) for the group's other regions. */
+/* Copy or clone @bio (of region @i's group) for the group's @members. */
 static void clone_for_group(struct dmio_io *io, struct bio *bio, unsigned int i,
 			    unsigned int num_regions,
 			    const struct dmio_region *where,
-			    const unsigned long *grouped, blk_opf_t opf,
+			    const unsigned long *members, blk_opf_t opf,
 			    unsigned short ioprio)
 {
 	sector_t offset = dmio_bio_sector(bio) - where[i].sector;
 	struct bio *clone;
 	unsigned int j, v;
 
-	j = i + 1;
-	for_each_set_bit_from(j, grouped, num_regions) {
-		if (where[j].count != where[i].count)
-			continue;
+	for_each_set_bit(j, members, num_regions) {
 		if (bio->bi_vcnt <= DMIO_COPY_VECS) {
 			clone = new_bio(io, j, where[j].bdev,
 					where[j].sector + offset, bio->bi_vcnt,
@@ -525,59 +622,139 @@ static void clone_for_group(struct dmio_io *io, struct bio *bio, unsigned int i,
 	}
 }
 
+/*
+ * The last point at which a bio being filled ended on a logical-block
+ * boundary before a run that does not: the cursor there and the bio's
+ * shape then, so that a bio that fills up mid-block can be cut back to it.
+ * Only memory whose runs are shorter than a block (bio_vecs, a bio) needs
+ * it; page-sized runs from an aligned start never leave a block boundary.
+ */
+struct bio_mark {
+	struct dmio_cursor cur;
+	unsigned int size;
+	unsigned short vcnt;
+	unsigned int last_len;
+};
+
+static noinline void bio_mark_set(struct bio_mark *mark, struct bio *bio,
+				  const struct dmio_cursor *cur)
+{
+	mark->cur = *cur;
+	mark->size = dmio_bio_size(bio);
+	mark->vcnt = bio->bi_vcnt;
+	mark->last_len = bio->bi_vcnt ?
+			 bio->bi_io_vec[bio->bi_vcnt - 1].bv_len : 0;
+}
+
+/* A run of the caller's memory (dmio_cursor_get()). */
+struct mem_run {
+	struct page *page;
+	unsigned int len;
+	unsigned int offset;
+};
+
+static bool next_run(struct dmio_cursor *cur, u64 left, struct mem_run *run)
+{
+	return dmio_cursor_get(cur, min_t(u64, left, SZ_1G), &run->page,
+			       &run->len, &run->offset);
+}
+
+/*
+ * Fill @bio from @run and the runs after it, at most @left bytes, ending
+ * on a logical-block boundary (@lbs_mask). Return: the bytes taken, 0 when
+ * not one block fit; @short_mem: the memory ended first.
+ */
+static unsigned int fill_bio(struct bio *bio, struct dmio_cursor *cur,
+			     struct mem_run *run, u64 left,
+			     unsigned int lbs_mask, bool *short_mem)
+{
+	struct bio_mark mark;
+	unsigned int size;
+
+	*short_mem = false;
+	for (;;) {
+		if (unlikely(run->len & lbs_mask) &&
+		    !(dmio_bio_size(bio) & lbs_mask))
+			bio_mark_set(&mark, bio, cur);
+		if (bio_add_page(bio, run->page, run->len, run->offset) != run->len)
+			break;
+		dmio_cursor_advance(cur, run->len);
+		left -= run->len;
+		if (!left)
+			break;
+		if (!next_run(cur, left, run)) {
+			*short_mem = true;
+			break;
+		}
+	}
+	size = dmio_bio_size(bio);
+	if (unlikely(size & lbs_mask)) {
+		/* It would end mid-block: cut it back to the last boundary. */
+		*cur = mark.cur;
+		dmio_bio_cut(bio, mark.vcnt, mark.last_len, mark.size);
+		size = mark.size;
+	}
+	return size;
+}
+
+/*
+ * Bio_vecs the next bio of a region wants: one for memory that is one run,
+ * else one per page the rest spans; @wide: as many as a bio takes (runs
+ * shorter than a page filled the last try before one block).
+ */
+static unsigned int bio_vecs_wanted(const struct mem_run *run, u64 left,
+				    bool wide)
+{
+	if (unlikely(wide))
+		return bio_max_segs(UINT_MAX);
+	return run->len == left ? 1 :
+	       bio_max_segs(DIV_ROUND_UP(run->offset + left, PAGE_SIZE));
+}
+
 static void dispatch_data(struct dmio_io *io, unsigned int i,
 			  const struct dmio_request *req,
 			  unsigned int num_regions,
 			  const struct dmio_region *where,
-			  const unsigned long *grouped, blk_opf_t opf)
+			  const unsigned long *members, blk_opf_t opf)
 {
 	const struct dmio_region *r = &where[i];
+	unsigned int lbs_mask = bdev_logical_block_size(r->bdev) - 1;
 	u64 left = (u64)r->count << SECTOR_SHIFT;
-	bool clones = i + 1 < num_regions;
 	sector_t sector = r->sector;
+	bool short_mem = false, wide = false;
 	struct dmio_cursor cur;
-	unsigned int len, offset, nr_vecs;
-	struct page *page;
+	struct mem_run run;
+	unsigned int taken;
 	struct bio *bio;
-	bool more;
 
 	dmio_cursor_init(&cur, &req->mem);
 	while (left) {
-		more = dmio_cursor_get(&cur, min_t(u64, left, SZ_1G), &page,
-				       &len, &offset);
-		/* One run for all of it (contiguous memory): one bio_vec. */
-		nr_vecs = more && len == left ? 1 :
-			  bio_max_segs(DIV_ROUND_UP(offset + left, PAGE_SIZE));
-		bio = new_bio(io, i, r->bdev, sector, nr_vecs, opf, req->ioprio);
-		while (left) {
-			if (!more) {
-				/* The memory ends before the region does. */
-				fail_group(io, i, num_regions, where, grouped);
-				left = 0;
-				break;
-			}
-			if (bio_add_page(bio, page, len, offset) != len)
-				break;
-			dmio_cursor_advance(&cur, len);
-			left -= len;
-			if (left)
-				more = dmio_cursor_get(&cur, min_t(u64, left, SZ_1G),
-						       &page, &len, &offset);
-		}
-		if (!dmio_bio_size(bio)) {
-			/* Memory ended, or not one run fits: fail, never spin. */
-			fail_group(io, i, num_regions, where, grouped);
+		if (!next_run(&cur, left, &run))
+			break;		/* the memory ends before the region */
+		bio = new_bio(io, i, r->bdev, sector,
+			      bio_vecs_wanted(&run, left, wide), opf,
+			      req->ioprio);
+		taken = fill_bio(bio, &cur, &run, left, lbs_mask, &short_mem);
+		if (!taken) {
 			bio_put(bio);
 			atomic_dec(&io->pending);	/* dispatch holds one */
-			return;
+			if (short_mem || wide)
+				break;	/* not one block: fail, never spin */
+			wide = true;
+			continue;
 		}
-		sector += bio_sectors(bio);
+		left -= taken;
+		sector += taken >> SECTOR_SHIFT;
 		/* Clones first: they copy the iterator submission advances. */
-		if (clones)
-			clone_for_group(io, bio, i, num_regions, where, grouped,
+		if (members)
+			clone_for_group(io, bio, i, num_regions, where, members,
 					opf, req->ioprio);
 		submit_bio(bio);
+		if (short_mem)
+			break;
 	}
+	if (left)
+		fail_group(io, i, num_regions, members);
 }
 
 /*
@@ -587,7 +764,7 @@ static void dispatch_data(struct dmio_io *io, unsigned int i,
 static noinline void zero_memory(const struct dmio_memory *mem, u64 bytes)
 {
 	struct dmio_cursor cur;
-	unsigned int len, offset, n;
+	unsigned int len, offset;
 	struct page *page;
 
 	dmio_cursor_init(&cur, mem);
@@ -595,22 +772,18 @@ static noinline void zero_memory(const struct dmio_memory *mem, u64 bytes)
 					&len, &offset)) {
 		dmio_cursor_advance(&cur, len);
 		bytes -= len;
-		/* A run may span contiguous pages: zero them one by one. */
-		for (; len; len -= n, offset += n) {
-			n = min_t(unsigned int, len,
-				  PAGE_SIZE - offset_in_page(offset));
-			memzero_page(nth_page(page, offset >> PAGE_SHIFT),
-				     offset_in_page(offset), n);
-		}
+		zero_run(page, offset, len);
 	}
 }
 
 static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
 			    unsigned int i, unsigned int num_regions,
 			    const struct dmio_region *where,
-			    unsigned long *grouped, blk_opf_t opf)
+			    unsigned long *grouped, unsigned long *members,
+			    blk_opf_t opf)
 {
 	const struct dmio_region *r = &where[i];
+	bool group = false;
 	struct bio *bio;
 
 	if (!r->count) {
@@ -640,10 +813,12 @@ static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
 	switch (req->op) {
 	case DMIO_OP_WRITE:
 		if (i + 1 < num_regions)
-			group_regions(io, i, num_regions, where, grouped);
+			group = group_regions(io, i, num_regions, where, grouped,
+					      members);
 		fallthrough;
 	case DMIO_OP_READ:
-		dispatch_data(io, i, req, num_regions, where, grouped, opf);
+		dispatch_data(io, i, req, num_regions, where,
+			      group ? members : NULL, opf);
 		break;
 	case DMIO_OP_FLUSH:
 		bio = new_bio(io, i, r->bdev, 0, 0, opf, req->ioprio);
@@ -657,7 +832,8 @@ static void dispatch_region(struct dmio_io *io, const struct dmio_request *req,
 
 static bool __dispatch(struct dmio_io *io, const struct dmio_request *req,
 		       unsigned int num_regions, const struct dmio_region *where,
-		       blk_opf_t opf, unsigned long *grouped)
+		       blk_opf_t opf, unsigned long *grouped,
+		       unsigned long *members)
 {
 	struct blk_plug plug;
 	unsigned int i;
@@ -695,22 +871,23 @@ static bool __dispatch(struct dmio_io *io, const struct dmio_request *req,
 	for (i = 0; i < num_regions; i++)
 		if (!test_bit(i, grouped))
 			dispatch_region(io, req, i, num_regions, where, grouped,
-					opf);
+					members, opf);
 	if (plugged)
 		blk_finish_plug(&plug);
 	return atomic_dec_and_test(&io->pending);
 }
 
-/* Past BITS_PER_LONG regions the group bitmap is big: off the fast path. */
+/* Past BITS_PER_LONG regions the group bitmaps are big: off the fast path. */
 static noinline bool dispatch_big(struct dmio_io *io,
 				  const struct dmio_request *req,
 				  unsigned int num_regions,
 				  const struct dmio_region *where, blk_opf_t opf)
 {
 	unsigned long grouped[DMIO_BITMAP_LONGS];
+	unsigned long members[DMIO_BITMAP_LONGS];
 
 	bitmap_zero(grouped, num_regions);
-	return __dispatch(io, req, num_regions, where, opf, grouped);
+	return __dispatch(io, req, num_regions, where, opf, grouped, members);
 }
 
 /*
@@ -722,18 +899,22 @@ static bool dispatch(struct dmio_io *io, const struct dmio_request *req,
 		     unsigned int num_regions, const struct dmio_region *where,
 		     blk_opf_t opf)
 {
-	unsigned long grouped = 0;
+	/* Regions already in a group; the members of the group at hand. */
+	unsigned long grouped = 0, members;
 
 	if (num_regions > BITS_PER_LONG)
 		return dispatch_big(io, req, num_regions, where, opf);
-	return __dispatch(io, req, num_regions, where, opf, &grouped);
+	return __dispatch(io, req, num_regions, where, opf, &grouped,
+			  &members);
 }
 
 /*
  * Bios submitted while current->bio_list is set (a device-mapper target's
  * map path, any make_request context) are only queued until the caller
- * returns; waiting for them there never ends. Such a synchronous request is
- * dispatched from the dmio workqueue instead, while its caller waits.
+ * returns: waiting for them there never ends, and neither does a wait for
+ * the bioset's reserve that only they would refill. There the bios are
+ * built and submitted from dmio's deferral queue instead, while the caller
+ * waits for the dispatch (and, for dmio_sync(), for the I/O).
  */
 struct dmio_deferred {
 	struct work_struct work;
@@ -748,8 +929,24 @@ static void dispatch_deferred(struct work_struct *work)
 	struct dmio_deferred *d = container_of(work, struct dmio_deferred, work);
 	struct dmio_io *io = d->io;
 
+	/* Once dispatched, an asynchronous @io may be gone: not read again. */
 	if (dispatch(io, d->req, io->num_regions, d->where, d->opf))
 		io_done(io);
+}
+
+/* Dispatch @io from the deferral queue; return when its bios are sent. */
+static void dispatch_from_queue(struct dmio_io *io,
+				const struct dmio_request *req,
+				const struct dmio_region *where, blk_opf_t opf)
+{
+	struct dmio_deferred d = {
+		.io = io, .req = req, .where = where, .opf = opf,
+	};
+
+	INIT_WORK_ONSTACK(&d.work, dispatch_deferred);
+	queue_work(dmio_defer_wq, &d.work);
+	flush_work(&d.work);
+	destroy_work_on_stack(&d.work);
 }
 
 /*
@@ -764,7 +961,7 @@ static unsigned long *region_error_sink(const struct dmio_request *req,
 
 static inline void io_init(struct dmio_io *io,
 			   const struct dmio_request *req,
-			   unsigned int num_regions)
+			   unsigned int num_regions, unsigned long bad)
 {
 	struct dmio_client *client = req->client;
 
@@ -773,15 +970,42 @@ static inline void io_init(struct dmio_io *io,
 	io->num_regions = num_regions;
 	io->flags = 0;
 	if (num_regions <= BITS_PER_LONG) {
-		io->bits.small[0] = 0;
+		io->bits.small[0] = bad;
 		io->bits.small[1] = 0;
 	} else {
 		io->bits.big = mempool_alloc(client->bitmap_pool, GFP_NOIO);
 		memset(io->bits.big, 0, 2 * DMIO_BITMAP_LONGS * sizeof(long));
 	}
-	io->notify = req->notify;
-	io->context = req->context;
 	atomic_inc(&client->in_flight);
+}
+
+/*
+ * Run a request whose object lives on the caller's stack and wait for it.
+ * The bits stay in @io for the caller, which then calls io_sync_end().
+ */
+static void io_run_and_wait(struct dmio_io *io, const struct dmio_request *req,
+			    const struct dmio_region *where, blk_opf_t opf)
+{
+	DECLARE_COMPLETION_ONSTACK(done);
+
+	io->flags |= DMIO_IO_SYNC;
+	io->wait = &done;
+	if (current->bio_list) {
+		dispatch_from_queue(io, req, where, opf);
+		wait_for_completion_io(&done);
+	} else if (dispatch(io, req, io->num_regions, where, opf)) {
+		/* Every bio completed during submission: no wait. */
+		finish_bits(io);
+	} else {
+		wait_for_completion_io(&done);
+	}
+}
+
+/* A waited-for request is over: give back its bitmaps and its client. */
+static void io_sync_end(struct dmio_io *io)
+{
+	io_release(io);
+	client_put_request(io->client);
 }
 
 /**
@@ -795,8 +1019,8 @@ static inline void io_init(struct dmio_io *io,
  *	support the operation
  *
  * Safe to call from a device-mapper target's map function: there the
- * request is dispatched from dmio's workqueue instead of queued behind the
- * caller's own bio.
+ * request is dispatched from dmio's deferral workqueue instead of queued
+ * behind the caller's own bio.
  *
  * Context: process context; may sleep.
  * Return: 0 on success; -EIO when any region failed; -EOPNOTSUPP when the
@@ -807,9 +1031,7 @@ int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
 	      const struct dmio_region *where, unsigned long *error_bits,
 	      unsigned long *unsup_bits)
 {
-	DECLARE_COMPLETION_ONSTACK(done);
 	unsigned int longs = BITS_TO_LONGS(num_regions);
-	struct dmio_deferred d;
 	struct dmio_io sync_io, *io = &sync_io;
 	unsigned long bad = 0;
 	int ret = 0;
@@ -819,29 +1041,8 @@ int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
 	if (err)
 		return err;
 	/* The caller waits: the request object can live on its stack. */
-	io_init(io, req, num_regions);
-	if (unlikely(bad))
-		io->bits.small[0] = bad;
-	io->flags |= DMIO_IO_SYNC;
-	io->wait = &done;
-	if (current->bio_list) {
-		d.io = io;
-		d.req = req;
-		d.where = where;
-		d.opf = request_opf(req) | REQ_SYNC;
-		INIT_WORK_ONSTACK(&d.work, dispatch_deferred);
-		queue_work(dmio_wq, &d.work);
-		wait_for_completion_io(&done);
-		/* The work must be over before its stack frame goes. */
-		flush_work(&d.work);
-		destroy_work_on_stack(&d.work);
-	} else if (dispatch(io, req, num_regions, where,
-			    request_opf(req) | REQ_SYNC)) {
-		/* Every bio completed during submission: no wait. */
-		finish_bits(io);
-	} else {
-		wait_for_completion_io(&done);
-	}
+	io_init(io, req, num_regions, bad);
+	io_run_and_wait(io, req, where, request_opf(req) | REQ_SYNC);
 
 	if (!bitmap_empty(io_error_bits(io), num_regions))
 		ret = -EIO;
@@ -851,25 +1052,71 @@ int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
 		memcpy(error_bits, io_error_bits(io), longs * sizeof(long));
 	if (unsup_bits)
 		memcpy(unsup_bits, io_unsup_bits(io), longs * sizeof(long));
-	io_release(io);
-	client_put_request(req->client);
+	io_sync_end(io);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmio_sync);
 
-static int start_async(const struct dmio_request *req, unsigned int num_regions,
-		       const struct dmio_region *where,
-		       const struct dmio_legacy_notify *legacy)
+/*
+ * No memory for a notice: run the request with its object on our stack,
+ * wait for it, and call back from here, in process context as promised.
+ * Slower, never stuck: nothing here waits for a callback to finish.
+ */
+static noinline void async_degraded(const struct dmio_request *req,
+				    unsigned int num_regions,
+				    const struct dmio_region *where,
+				    const struct dmio_callback *cb,
+				    unsigned long bad)
 {
+	unsigned long error_bits[DMIO_BITMAP_LONGS];
+	unsigned long unsup_bits[DMIO_BITMAP_LONGS];
+	unsigned int longs = BITS_TO_LONGS(num_regions);
+	struct dmio_io stack_io, *io = &stack_io;
+
+	io_init(io, req, num_regions, bad);
+	io_run_and_wait(io, req, where, request_opf(req));
+	memcpy(error_bits, io_error_bits(io), longs * sizeof(long));
+	memcpy(unsup_bits, io_unsup_bits(io), longs * sizeof(long));
+	io_sync_end(io);
+	cb->deliver(cb->fn, cb->context, error_bits, unsup_bits);
+}
+
+/**
+ * dmio_async_callback() - dmio_async() with a callback of any shape
+ * @req: the request; @req->notify and @req->context are not used
+ * @num_regions: number of entries in @where
+ * @where: the regions
+ * @cb: who to tell, and from where (see &struct dmio_callback)
+ *
+ * The one asynchronous entry of the engine, behind dmio_async() and the
+ * drop-in's dm_io().
+ *
+ * Context: process context; may sleep for the client's reserves.
+ * Return: 0 if the request was started (@cb runs exactly once), or the
+ * refusal of check_request() (no callback).
+ */
+int dmio_async_callback(const struct dmio_request *req,
+			unsigned int num_regions,
+			const struct dmio_region *where,
+			const struct dmio_callback *cb)
+{
+	struct dmio_notice *notice = NULL;
 	unsigned long bad = 0;
+	blk_opf_t opf;
 	struct dmio_io *io;
 	int err;
 
 	err = check_request(req, num_regions, where, region_error_sink(req, &bad));
 	if (err)
 		return err;
-	if (!req->notify && !legacy)
-		return dmio_refuse(-EINVAL, "asynchronous request without a callback");
+	if (!cb->in_endio) {
+		notice = notice_alloc(cb, num_regions);
+		if (unlikely(!notice)) {
+			async_degraded(req, num_regions, where, cb, bad);
+			return 0;
+		}
+	}
+	opf = request_opf(req);
 	/*
 	 * The slab first, without waiting; the reserve only when that fails
 	 * (what mempool_alloc() does, minus its bookkeeping on the fast path).
@@ -877,32 +1124,42 @@ static int start_async(const struct dmio_request *req, unsigned int num_regions,
 	io = kmem_cache_alloc(dmio_io_cache, GFP_NOWAIT | __GFP_NOWARN);
 	if (unlikely(!io))
 		io = mempool_alloc(req->client->io_pool, GFP_NOIO);
-	io_init(io, req, num_regions);
-	if (unlikely(bad))
-		io->bits.small[0] = bad;
-	if (legacy && legacy->notify2) {
-		io->notify2 = legacy->notify2;
-		io->flags |= DMIO_IO_NOTIFY2;
-	} else if (legacy) {
-		io->notify3 = legacy->notify3;
-		io->flags |= DMIO_IO_NOTIFY3;
+	io_init(io, req, num_regions, bad);
+	if (notice) {
+		io->notice = notice;
+		io->flags |= DMIO_IO_NOTICE;
+	} else {
+		io->deliver = cb->deliver;
+		io->fn = cb->fn;
+		io->context = cb->context;
 	}
-	if (dispatch(io, req, num_regions, where, request_opf(req))) {
+	if (unlikely(current->bio_list)) {
+		dispatch_from_queue(io, req, where, opf);
+	} else if (dispatch(io, req, num_regions, where, opf)) {
 		/*
 		 * Every bio completed during submission (or none was needed):
-		 * this is process context already, so complete here, as
-		 * dm-io does, instead of paying a trip through the workqueue.
-		 * Not in a map path, where the callback could deadlock on the
-		 * caller's own bio: there the workqueue completes it.
+		 * this is process context already, so call back from here, as
+		 * dm-io does, instead of paying a trip through a workqueue.
 		 */
-		if (current->bio_list) {
-			io_done(io);
-		} else {
-			finish_bits(io);
-			complete_async_io(io);
+		finish_bits(io);
+		if (notice) {
+			io->flags &= ~DMIO_IO_NOTICE;
+			io->deliver = cb->deliver;
+			io->fn = cb->fn;
+			io->context = cb->context;
+			kfree(notice);
 		}
+		io_complete_async(io);
 	}
 	return 0;
+}
+
+/* The native callback shape. */
+static void deliver_native(void (*fn)(void), void *context,
+			   const unsigned long *error_bits,
+			   const unsigned long *unsup_bits)
+{
+	((dmio_notify_fn)fn)(error_bits, unsup_bits, context);
 }
 
 /**
@@ -911,12 +1168,21 @@ static int start_async(const struct dmio_request *req, unsigned int num_regions,
  * @num_regions: number of entries in @where (1..DMIO_MAX_REGIONS; 1 for a read)
  * @where: the regions; the array may be reused once this returns
  *
- * When this returns 0, @req->notify runs exactly once, in process context:
- * from dmio_async() itself, before it returns, when every bio completed
- * while it was submitting them (or none was needed) - as the kernel's dm-io
- * does -, otherwise from the dmio workqueue. A callback that starts another
- * request may so be called again before it returns.
+ * When this returns 0, @req->notify runs exactly once. By default it runs
+ * in process context, from dmio's notification workqueue (or from
+ * dmio_async() itself, before it returns, when every bio completed while
+ * it was submitting them, or none was needed), so it may sleep and submit
+ * more I/O. With %DMIO_F_NOTIFY_ENDIO it runs where the last bio of the
+ * request completes - interrupt, softirq or process context, as the
+ * kernel's dm-io does -, and must not sleep. Either way the request's
+ * reserve (its object and bitmaps) is back with the client before the
+ * callback runs, so a callback that starts another request (which may so
+ * be called again before it returns) never waits for itself.
  * When it returns an error, the request was refused and no callback runs.
+ *
+ * Safe to call from a device-mapper target's map function: there the bios
+ * are sent from dmio's deferral workqueue, and dmio_async() returns once
+ * they are.
  *
  * Context: process context; may sleep for the client's reserves.
  * Return: 0 if the request was started; -EINVAL (or -EIO for a read of
@@ -925,14 +1191,15 @@ static int start_async(const struct dmio_request *req, unsigned int num_regions,
 int dmio_async(const struct dmio_request *req, unsigned int num_regions,
 	       const struct dmio_region *where)
 {
-	return start_async(req, num_regions, where, NULL);
+	struct dmio_callback cb = { .deliver = deliver_native };
+
+	if (req) {
+		if (!req->notify)
+			return dmio_refuse(-EINVAL, "asynchronous request without a callback");
+		cb.fn = (void (*)(void))req->notify;
+		cb.context = req->context;
+		cb.in_endio = req->flags & DMIO_F_NOTIFY_ENDIO;
+	}
+	return dmio_async_callback(req, num_regions, where, &cb);
 }
 EXPORT_SYMBOL_GPL(dmio_async);
-
-/* dmio_async() with a dm-io era callback instead of @req->notify. */
-int dmio_async_legacy(const struct dmio_request *req, unsigned int num_regions,
-		      const struct dmio_region *where,
-		      const struct dmio_legacy_notify *legacy)
-{
-	return start_async(req, num_regions, where, legacy);
-}

@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #define DM_MSG_PREFIX "wtcache"
 
@@ -49,6 +50,8 @@ struct wtcache {
 	struct slot *slot;
 	spinlock_t lock;	/* the slots and the counters */
 	unsigned long hits, misses, fills, writes, bypassed, cache_errors;
+	/* Where a completion that must submit more I/O goes on (see io_done). */
+	struct workqueue_struct *wq;
 };
 
 /* What a bio in flight remembers (dm's per-bio data). */
@@ -62,6 +65,8 @@ struct wt_io {
 	u32 gen;
 	enum wt_kind kind;
 	bool owns_slot;		/* this bio is the slot's writer */
+	unsigned long error;	/* of the request handed to @work */
+	struct work_struct work;
 };
 
 static sector_t bio_block(struct bio *bio)
@@ -171,12 +176,12 @@ static void count_fill(struct wtcache *wc)
 }
 
 /*
- * Completion of every request, in process context (dmio runs callbacks from
- * its workqueue), so a miss can go on to its fill from here.
+ * What to do once a request completed. Where it submits more I/O (a miss's
+ * fill, a failed hit's retry on the origin) it runs in process context,
+ * from io_work().
  */
-static void io_done(unsigned long error, void *context)
+static void io_continue(struct wt_io *io, unsigned long error)
 {
-	struct wt_io *io = context;
 	struct wtcache *wc = io->wc;
 	struct io_region where;
 
@@ -224,6 +229,34 @@ static void io_done(unsigned long error, void *context)
 	}
 	io->bio->bi_status = error ? BLK_STS_IOERR : BLK_STS_OK;
 	bio_endio(io->bio);
+}
+
+static void io_work(struct work_struct *work)
+{
+	struct wt_io *io = container_of(work, struct wt_io, work);
+
+	io_continue(io, io->error);
+}
+
+/*
+ * Completion of every request. dm-io calls it where the last bio ended,
+ * in interrupt context as often as not, where nothing may sleep: what
+ * submits more I/O goes on from our workqueue, the rest ends here, as
+ * flashcache does it.
+ */
+static void io_done(unsigned long error, void *context)
+{
+	struct wt_io *io = context;
+	bool more_io = (io->kind == WT_HIT && error) ||
+		       (io->kind == WT_MISS && !error && io->owns_slot);
+
+	if (more_io) {
+		io->error = error;
+		INIT_WORK(&io->work, io_work);
+		queue_work(io->wc->wq, &io->work);
+		return;
+	}
+	io_continue(io, error);
 }
 
 /*
@@ -408,6 +441,7 @@ static void wt_dtr(struct dm_target *ti)
 	struct wtcache *wc = ti->private;
 
 	dm_io_put(IO_PAGES);
+	destroy_workqueue(wc->wq);
 	dm_put_device(ti, wc->cache);
 	dm_put_device(ti, wc->origin);
 	vfree(wc->slot);
@@ -452,10 +486,17 @@ static int wt_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -ENOMEM;
 		goto put_cache;
 	}
+	/* Fills run from it while memory is short: it needs a rescuer. */
+	wc->wq = alloc_workqueue("wtcache", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!wc->wq) {
+		ti->error = "cannot allocate the workqueue";
+		r = -ENOMEM;
+		goto free_slots;
+	}
 	r = dm_io_get(IO_PAGES);
 	if (r) {
 		ti->error = "cannot get the dm-io client";
-		goto free_slots;
+		goto destroy_wq;
 	}
 	/* Each bio stays inside one cache block. */
 	r = dm_set_target_max_io_len(ti, BLOCK_SECTORS);
@@ -468,6 +509,8 @@ static int wt_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 put_io:
 	dm_io_put(IO_PAGES);
+destroy_wq:
+	destroy_workqueue(wc->wq);
 free_slots:
 	vfree(wc->slot);
 put_cache:

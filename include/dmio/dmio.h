@@ -115,6 +115,13 @@ enum dmio_op {
 #define DMIO_F_IDLE		BIT(7)	/* nothing follows soon (REQ_IDLE) */
 #define DMIO_F_NOMERGE		BIT(8)	/* never merge (REQ_NOMERGE) */
 #define DMIO_F_BACKGROUND	BIT(9)	/* background I/O (REQ_BACKGROUND) */
+/*
+ * dmio_async(): call @notify where the last bio completes (interrupt,
+ * softirq or process context, as the kernel's dm-io does) instead of in
+ * process context from dmio's workqueue. Saves a workqueue trip per
+ * request; the callback must not sleep. Ignored by dmio_sync().
+ */
+#define DMIO_F_NOTIFY_ENDIO	BIT(10)
 
 /**
  * typedef dmio_notify_fn - completion callback of an asynchronous request
@@ -124,9 +131,13 @@ enum dmio_op {
  *	operation (such a region has no bit in @error_bits)
  * @context: the request's @context
  *
- * Called exactly once per accepted request, in process context (the dmio
- * workqueue, or dmio_async() itself when the request finished while it was
- * being submitted), so the callback may sleep and submit more I/O.
+ * Called exactly once per accepted request, after the request has given
+ * its reserve back to the client (so the callback may destroy the client,
+ * or start requests on it without waiting for itself). By default in
+ * process context (dmio's notification workqueue, or dmio_async() itself
+ * when the request finished while it was being submitted): the callback
+ * may sleep and submit more I/O. With %DMIO_F_NOTIFY_ENDIO, where the last
+ * bio completed, in any context: the callback must not sleep.
  */
 typedef void (*dmio_notify_fn)(const unsigned long *error_bits,
 			       const unsigned long *unsup_bits, void *context);

@@ -35,6 +35,10 @@ static char *slow_dev = "";
 module_param(slow_dev, charp, 0444);
 MODULE_PARM_DESC(slow_dev, "device whose I/O is delayed (dm-delay)");
 
+static char *mq_err_dev = "";
+module_param(mq_err_dev, charp, 0444);
+MODULE_PARM_DESC(mq_err_dev, "blk-mq device whose sectors 0-511 fail (null_blk bad blocks)");
+
 static uint stress_seconds = 5;
 module_param(stress_seconds, uint, 0444);
 MODULE_PARM_DESC(stress_seconds, "how long the stress test runs");
@@ -181,6 +185,7 @@ static int __init selftest_init(void)
 	open_optional(err_dev, &tdev.err);
 	open_optional(zero_dev, &tdev.loop);
 	open_optional(slow_dev, &tdev.slow);
+	open_optional(mq_err_dev, &tdev.mq_err);
 	tclient = dmio_client_create(0);
 	if (IS_ERR(tclient)) {
 		err = PTR_ERR(tclient);
@@ -196,10 +201,12 @@ static int __init selftest_init(void)
 	run_bad_input_tests();
 	run_stress_tests(stress_seconds);
 	run_lifecycle_tests();
+	run_completion_tests();
 	ktap_end();
 	dmio_client_destroy(tclient);
 	err = 0;
 close:
+	dmio_bdev_close(&tdev.mq_err);
 	dmio_bdev_close(&tdev.slow);
 	dmio_bdev_close(&tdev.loop);
 	dmio_bdev_close(&tdev.err);

@@ -19,6 +19,7 @@ struct test_devs {
 	struct dmio_bdev err;		/* dm-error: every I/O fails */
 	struct dmio_bdev loop;		/* loop on tmpfs: write zeroes */
 	struct dmio_bdev slow;		/* dm-delay: I/O held for a while */
+	struct dmio_bdev mq_err;	/* null_blk: I/O to sectors 0-511 fails */
 };
 
 extern struct test_devs tdev;

@@ -14,7 +14,7 @@ PATTERN_SECTORS=128
 insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"
 insmod /dmio/dmio_selftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
 	dev4k=/dev/nullb0 err_dev=/dev/mapper/dmio-err zero_dev=/dev/loop0 \
-	slow_dev=/dev/mapper/dmio-slow \
+	slow_dev=/dev/mapper/dmio-slow mq_err_dev="$MQ_ERR_DEV" \
 	pattern_sector=$PATTERN_SECTOR pattern_sectors=$PATTERN_SECTORS ||
 	echo "dmio-guest: insmod dmio_selftest.ko failed"
 
@@ -127,6 +127,7 @@ result $dd_pattern "userspace_dd_sees_pattern"
 result $dd_untouched "sectors_before_pattern_untouched"
 rmmod dmio_selftest
 result $? "rmmod_dmio_selftest"
+remove_nullb_mqerr
 # The era consumers bound to dmio's exports, none to dm-mod's dm_io.
 bound=0
 for era in $ERAS; do

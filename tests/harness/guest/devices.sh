@@ -2,6 +2,7 @@
 # Sourced by guest scripts: make the test devices besides brd's /dev/ram0-1.
 #   /dev/nullb0          null_blk: 4 KiB blocks, memory backed, write cache
 #   /dev/mapper/dmio-err dm-error: every I/O fails
+#   $MQ_ERR_DEV          null_blk, bad blocks: I/O to its first 512 sectors fails (blk-mq)
 #   /dev/loop0           loop over a tmpfs file: has write zeroes (if the
 #                        kernel's loop has it)
 #   /dev/mapper/dmio-slow dm-delay over /dev/ram1 (last 8 MiB): 300 ms
@@ -50,6 +51,45 @@ make_nullb() {
 		{ device_status nullb0 fail "no /dev/nullb0 after power on"; return 1; }
 }
 
+# null_blk device whose first 512 sectors are bad blocks: a
+# blk-mq device failing reads, where a bio's iterator is consumed by the
+# time its end_io runs. Its name is its configfs item's where the kernel
+# names disks so, else nullb<index>; MQ_ERR_DEV says which.
+MQ_ERR_DEV=
+make_nullb_mqerr() {
+	nb=/sys/kernel/config/nullb/dmio-mqerr
+	if [ ! -d /sys/kernel/config/nullb ]; then
+		device_status mqerr skip "null_blk has no configfs interface"
+		return 0
+	fi
+	mkdir "$nb" || { device_status mqerr fail "mkdir $nb"; return 1; }
+	if [ ! -f "$nb/badblocks" ]; then
+		rmdir "$nb"
+		device_status mqerr skip "null_blk has no badblocks attribute"
+		return 0
+	fi
+	echo 512 >"$nb/blocksize"
+	echo 16 >"$nb/size"
+	# One entry (at most 512 sectors): longer ranges upset 6.1's table.
+	echo "+0-511" >"$nb/badblocks"
+	echo 1 >"$nb/power"
+	if [ -b /dev/dmio-mqerr ]; then
+		MQ_ERR_DEV=/dev/dmio-mqerr
+	else
+		MQ_ERR_DEV=/dev/nullb$(cat "$nb/index")
+	fi
+	[ -b "$MQ_ERR_DEV" ] && device_status mqerr ok ||
+		{ device_status mqerr fail "no $MQ_ERR_DEV after power on"; return 1; }
+}
+
+# Take it away again (check-debug makes null_blk devices of its own).
+remove_nullb_mqerr() {
+	nb=/sys/kernel/config/nullb/dmio-mqerr
+	[ -d "$nb" ] || return 0
+	echo 0 >"$nb/power"
+	rmdir "$nb"
+}
+
 make_dm_error() {
 	dmsetup create dmio-err --noudevsync --table "0 131072 error" &&
 		[ -b /dev/mapper/dmio-err ] && device_status dmio-err ok ||
@@ -78,7 +118,7 @@ make_dm_delay() {
 		{ device_status dmio-slow fail; return 1; }
 }
 
-# One KTAP result per device (4): made, skipped with the reason, or failed.
+# One KTAP result per device (5): made, skipped with the reason, or failed.
 device_results() {
 	while read -r name status reason; do
 		case $status in
@@ -91,5 +131,6 @@ device_results() {
 
 make_loop || echo "dmio-guest: could not make /dev/loop0"
 make_nullb || echo "dmio-guest: could not make /dev/nullb0"
+make_nullb_mqerr || echo "dmio-guest: could not make the failing null_blk device"
 make_dm_error || echo "dmio-guest: could not make /dev/mapper/dmio-err"
 make_dm_delay || echo "dmio-guest: could not make /dev/mapper/dmio-slow"
