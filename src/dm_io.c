@@ -330,6 +330,28 @@ static int translate_mem(const struct dm_io_memory *mem, struct dmio_request *r)
 	return 0;
 }
 
+/*
+ * The dm-io eras' callback shapes: (bits, context) before 7.x, where an
+ * unsupported operation is a failure like any, and 7.x's (error bits,
+ * unsupported bits, context).
+ */
+static void deliver_bits(void (*fn)(void), void *context,
+			 const unsigned long *error_bits,
+			 const unsigned long *unsup_bits)
+{
+	((void (*)(unsigned long, void *))fn)(*error_bits | *unsup_bits,
+					      context);
+}
+
+static void deliver_bits_unsup(void (*fn)(void), void *context,
+			       const unsigned long *error_bits,
+			       const unsigned long *unsup_bits)
+{
+	((void (*)(unsigned long, unsigned long, void *))fn)(*error_bits,
+							     *unsup_bits,
+							     context);
+}
+
 /**
  * dmio_dm_io_request() - dm_io() of every era
  * @req: the request
@@ -360,28 +382,6 @@ static int translate_mem(const struct dm_io_memory *mem, struct dmio_request *r)
  * when @unsup_bits is given and the only failures are unsupported
  * operations; -EINVAL for a request refused.
  */
-/*
- * The dm-io eras' callback shapes: (bits, context) before 7.x, where an
- * unsupported operation is a failure like any, and 7.x's (error bits,
- * unsupported bits, context).
- */
-static void deliver_bits(void (*fn)(void), void *context,
-			 const unsigned long *error_bits,
-			 const unsigned long *unsup_bits)
-{
-	((void (*)(unsigned long, void *))fn)(*error_bits | *unsup_bits,
-					      context);
-}
-
-static void deliver_bits_unsup(void (*fn)(void), void *context,
-			       const unsigned long *error_bits,
-			       const unsigned long *unsup_bits)
-{
-	((void (*)(unsigned long, unsigned long, void *))fn)(*error_bits,
-							     *unsup_bits,
-							     context);
-}
-
 int dmio_dm_io_request(struct dm_io_request *req, unsigned int num_regions,
 		       struct dm_io_region *where, unsigned long *error_bits,
 		       unsigned long *unsup_bits, unsigned short ioprio,

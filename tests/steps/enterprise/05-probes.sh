@@ -34,6 +34,8 @@ backports='
 9.6  DM_IO_IOPRIO              yes  include/linux/dm-io.h     unsigned short ioprio\);
 9.6  DM_IO_REQUEST_BI_OP       no   include/linux/dm-io.h     bi_op_flags;
 9.6  DM_IO_REQUEST_BI_OPF      yes  include/linux/dm-io.h     blk_opf_t[[:space:]]+bi_opf;
+9.6  BLK_QUEUE_SPLIT           no   include/linux/blkdev.h    blk_queue_split\(
+9.6  BIO_SPLIT_TO_LIMITS       yes  include/linux/blkdev.h    struct bio \*bio_split_to_limits\(
 '
 
 DMIO_PROBE_BACKPORTS=$(echo "$backports" | awk -v r="${suite#rhel-}" '$1 == r { $1 = ""; print }')
