@@ -247,9 +247,24 @@ chroot_ensure() {
 	cache_locked "chroot-$1" chroot_ensure_unlocked "$1"
 }
 
+# The chroot's apt takes Release files past their Valid-Until date. A
+# mirror (or a snapshot of one) may serve a development suite's Release
+# some weeks after it expired (seen with sid: "Release file ... is expired
+# (invalid since 25d)"), and apt then refuses every update of the suite;
+# these chroots only build and fetch kernels, never serve a system, and
+# the archive's signature is still checked. Written into cached chroots
+# too, so one made before this rule follows it.
+chroot_apt_conf() {
+	local conf="$1/etc/apt/apt.conf.d/99dmio-valid-until"
+	[ -d "$1/etc/apt/apt.conf.d" ] || return 0
+	[ -f "$conf" ] ||
+		echo 'Acquire::Check-Valid-Until "false";' >"$conf"
+}
+
 chroot_ensure_unlocked() {
 	local suite=$1 dir tmp stamp now age
 	dir=$(chroot_dir "$suite")
+	chroot_apt_conf "$dir"
 	if [ ! -x "$dir/usr/bin/gcc" ]; then
 		need_root
 		tmp="$dir.tmp.$$"
@@ -264,6 +279,7 @@ chroot_ensure_unlocked() {
 				{ tail -n 20 "$tmp.log" >&2; die "$suite: debootstrap failed"; }
 			mv "$tmp.log" "$tmp/debootstrap.log"
 			echo "deb $DMIO_MIRROR $suite main" >"$tmp/etc/apt/sources.list"
+			chroot_apt_conf "$tmp"
 		fi
 		mv "$tmp" "$dir"
 		date +%s >"$dir/.dmio-refreshed"
@@ -315,7 +331,7 @@ ubuntu_keyring() {
 		>"$tmp/sources.list"
 	o=(-o Dir::Etc::SourceList="$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null
 	   -o Dir::State::Lists="$tmp/lists" -o Dir::Cache="$tmp/cache"
-	   -o APT::Sandbox::User=root)
+	   -o APT::Sandbox::User=root -o Acquire::Check-Valid-Until=false)
 	if apt-get "${o[@]}" update -qq >/dev/null 2>&1 &&
 	   (cd "$tmp" && apt-get "${o[@]}" download -qq ubuntu-keyring >/dev/null 2>&1) &&
 	   dpkg-deb -x "$tmp"/ubuntu-keyring_*.deb "$tmp/x" &&
@@ -358,6 +374,7 @@ ubuntu_bootstrap() {
 	[ -n "$keyring" ] ||
 		echo 'Acquire::AllowInsecureRepositories "true";' >"$tmp/etc/apt/apt.conf.d/99dmio-insecure"
 	echo 'APT::Install-Recommends "false";' >"$tmp/etc/apt/apt.conf.d/99dmio-norecommends"
+	chroot_apt_conf "$tmp"
 	say "$suite: installing $pkgs from $suite, -updates and -security"
 	in_root "$tmp" sh -c "apt-get update -qq && apt-get install -y -qq \
 		$(echo "$pkgs" | tr , ' ')" >>"$tmp.log" 2>&1 ||
