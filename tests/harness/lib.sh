@@ -113,8 +113,34 @@ install_host_pkgs() {
 	need_root
 	say "installing host tools: $*"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null || die "apt-get update failed"
-	apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+	host_apt_get update -qq >/dev/null || die "apt-get update failed"
+	host_apt_get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+# apt-get on the host, waiting while another apt or dpkg holds the package
+# system's locks: a fresh machine may be running unattended-upgrades when
+# the harness starts, or a second harness run may be installing a tool, and
+# apt gives up at once on a held lock ("Could not get lock
+# /var/lib/dpkg/lock-frontend"), which failed a whole step. dpkg's locks
+# are waited for by apt itself (DPkg::Lock::Timeout); the package lists'
+# lock (apt-get update) is not, so a lock failure is retried, for up to
+# ten minutes. Other failures return at once, with apt's message.
+host_apt_get() {
+	local err rc tries=0
+	err=$(mktemp)
+	while :; do
+		apt-get -o DPkg::Lock::Timeout=600 "$@" 2>"$err"
+		rc=$?
+		[ $rc -ne 0 ] || break
+		grep -Eq 'Could not get lock|Unable to (lock|acquire)' "$err" || break
+		tries=$((tries + 1))
+		[ $tries -le 120 ] || break
+		[ $tries -gt 1 ] || say "apt is busy (another apt or dpkg holds its lock): waiting"
+		sleep 5
+	done
+	cat "$err" >&2
+	rm -f "$err"
+	return $rc
 }
 
 file_is_static() {
@@ -318,8 +344,8 @@ ubuntu_keyring() {
 	[ -s "$k" ] && { echo "$k"; return 0; }
 	[ -s "$cached" ] && { echo "$cached"; return 0; }
 	say "installing the Ubuntu archive keyring (ubuntu-keyring)"
-	if apt-get update -qq >/dev/null 2>&1 &&
-	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ubuntu-keyring \
+	if host_apt_get update -qq >/dev/null 2>&1 &&
+	   DEBIAN_FRONTEND=noninteractive host_apt_get install -y -qq ubuntu-keyring \
 		>/dev/null 2>&1 && [ -s "$k" ]; then
 		echo "$k"
 		return 0

@@ -29,7 +29,7 @@ apt_install_host() {
 	[ "$(id -u)" = 0 ] || { say "lint: missing $*; install it or run as root"; return 1; }
 	say "lint: installing $*"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null && apt-get install -y -qq "$@" >/dev/null
+	host_apt_get update -qq >/dev/null && host_apt_get install -y -qq "$@" >/dev/null
 }
 
 # The files of the kernel's scripts/ folder the checks run.
@@ -71,8 +71,8 @@ fetch_kernel_scripts_unlocked() {
 	say "lint: fetching $DMIO_LINT_SOURCE for checkpatch, kernel-doc and coccinelle"
 	# apt's sandbox user cannot write into a root-only folder. Package
 	# lists older than the archive make the download fail: refresh once.
-	(cd "$tmp" && apt-get -o APT::Sandbox::User=root download -qq "$DMIO_LINT_SOURCE" ||
-		{ apt-get update -qq && apt-get -o APT::Sandbox::User=root download -qq "$DMIO_LINT_SOURCE"; }) >&2 ||
+	(cd "$tmp" && host_apt_get -o APT::Sandbox::User=root download -qq "$DMIO_LINT_SOURCE" ||
+		{ host_apt_get update -qq && host_apt_get -o APT::Sandbox::User=root download -qq "$DMIO_LINT_SOURCE"; }) >&2 ||
 		{ rm -rf "$tmp"; say "lint: cannot download $DMIO_LINT_SOURCE"; return 1; }
 	deb=$(ls "$tmp"/*.deb)
 	ver=$(dpkg-deb -f "$deb" Version)

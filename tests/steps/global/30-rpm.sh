@@ -22,7 +22,9 @@ echo "1..6"
 for pair in rpmbuild:rpm rpmlint:rpmlint; do
 	command -v "${pair%%:*}" >/dev/null 2>&1 && continue
 	say "installing ${pair#*:}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pair#*:}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive host_apt_get install -y -qq "${pair#*:}" >/dev/null ||
+		{ host_apt_get update -qq >/dev/null &&
+		  DEBIAN_FRONTEND=noninteractive host_apt_get install -y -qq "${pair#*:}" >/dev/null; }
 done
 
 say "make rpm"
