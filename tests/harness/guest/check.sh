@@ -121,7 +121,8 @@ fi
 
 echo "KTAP version 1"
 echo "# Subtest: dmio-guest"
-echo "1..15"
+# One result per device made (devices.sh), then the eleven below.
+echo "1..$(($(grep -c . "$DEVICES_STATUS") + 11))"
 device_results
 result $dd_pattern "userspace_dd_sees_pattern"
 result $dd_untouched "sectors_before_pattern_untouched"
