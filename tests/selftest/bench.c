@@ -778,8 +778,11 @@ static void run_all(void)
 	static enum ktap_result res[ARRAY_SIZE(devs)][ARRAY_SIZE(cells)];
 	unsigned int d, c;
 
-	emit("bench kernel=%s ms=%u reps=%u cpus=%u page_size=%lu\n",
+	emit("bench kernel=%s ms=%u reps=%u cpus=%u page_size=%lu ",
 	     init_utsname()->release, ms, reps, num_online_cpus(), PAGE_SIZE);
+	/* How far the kernel merged the memory bio's pages (mem-bio-64k). */
+	emit("membio_vcnt=%u membio_bv0_len=%u\n", membio->bi_vcnt,
+	     membio->bi_io_vec[0].bv_len);
 	report_reserve();
 	/* Let the boot's console output drain: it would count as busy time. */
 	msleep(500);
