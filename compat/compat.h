@@ -400,8 +400,13 @@ static inline void dmio_compat_bio_add_page(struct bio *bio,
 #define dmio_bvec_room(offset)	((unsigned int)(PAGE_SIZE - (offset)))
 #endif
 
-#if !defined(mp_bvec_iter_bvec) && defined(DMIO_HAVE_BIO_BI_ITER)
-/* Before 5.1 every bio_vec was within one page: the same thing. */
+#if !defined(bio_for_each_bvec) && defined(DMIO_HAVE_BIO_BI_ITER)
+/*
+ * Before 5.1 every bio_vec was within one page: the same thing. Keyed on
+ * bio_for_each_bvec (5.1, with the multi-page helpers), not on the helper
+ * itself: 7.x made it an inline function, and a fallback keyed on the
+ * macro cut every run of bio memory back to one page there.
+ */
 #define mp_bvec_iter_bvec bvec_iter_bvec
 #endif
 

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmio benchmark: the same write requests through three engines, measured
+ * dmio benchmark: the same write requests through four engines, measured
  * in one run over the same devices and the same memory:
  *
- *   dmio   dmio_sync() / dmio_async()
- *   dm-io  the kernel's own dm_io() (dm-mod), with the running kernel's API
- *   bare   a bare bio-submission loop, the floor: one bio built from a
- *          precomputed page array and cloned for every further region
+ *   dmio        dmio_sync() / dmio_async(), callback from dmio's workqueue
+ *   dmio-endio  dmio_async() with DMIO_F_NOTIFY_ENDIO: callback where the
+ *               last bio completes (asynchronous cells only: dmio_sync()
+ *               ignores the flag)
+ *   dm-io       the kernel's own dm_io() (dm-mod), with the running kernel's API
+ *   bare        a bare bio-submission loop, the floor: one bio built from a
+ *               precomputed page array and cloned for every further region
  *
  * Each cell (transfer size, queue depth, region count, memory type) is run
  * for a fixed time per engine and repeated; the engines take turns within
@@ -14,7 +17,8 @@
  * alike. CPU time is the busy time of all CPUs (everything but idle and
  * iowait, as /proc/stat counts it, but from the nohz clocks with ns
  * resolution), so completion work in interrupts, softirqs and workqueues
- * counts too, wherever it ran.
+ * counts too, wherever it ran. Asynchronous cells also time every request
+ * from its submission to its callback (median and 99th percentile).
  *
  * Results are plain "key=value" lines in debugfs (dmio_bench/results), read
  * by the guest and turned into a table, JSON and a plot on the host
@@ -31,6 +35,7 @@
 #include <linux/module.h>
 #include <linux/semaphore.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/tick.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
@@ -41,7 +46,16 @@
 
 static char *null_dev = "/dev/nullb0";
 module_param(null_dev, charp, 0444);
-MODULE_PARM_DESC(null_dev, "null_blk device without memory backing (\"\": skip)");
+MODULE_PARM_DESC(null_dev, "null_blk, no memory, irqmode=0 (\"\": skip)");
+static char *soft_dev = "";
+module_param(soft_dev, charp, 0444);
+MODULE_PARM_DESC(soft_dev, "null_blk, no memory, irqmode=1: softirq (\"\": skip)");
+static char *t10_dev = "";
+module_param(t10_dev, charp, 0444);
+MODULE_PARM_DESC(t10_dev, "null_blk, no memory, irqmode=2, completion_nsec=10000");
+static char *t100_dev = "";
+module_param(t100_dev, charp, 0444);
+MODULE_PARM_DESC(t100_dev, "null_blk, no memory, irqmode=2, completion_nsec=100000");
 static char *brd_dev = "/dev/ram0";
 module_param(brd_dev, charp, 0444);
 MODULE_PARM_DESC(brd_dev, "brd ramdisk of at least 64 MiB (\"\": skip)");
@@ -53,7 +67,7 @@ module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps, "repetitions of every cell");
 static char *only = "";
 module_param(only, charp, 0444);
-MODULE_PARM_DESC(only, "run only the cells whose name contains this");
+MODULE_PARM_DESC(only, "run only the cells whose name contains one of these (comma-separated)");
 static uint dm_io_obj_size;
 module_param(dm_io_obj_size, uint, 0444);
 MODULE_PARM_DESC(dm_io_obj_size, "object size of dm-io's struct io cache (from /sys/kernel/slab/io)");
@@ -67,15 +81,27 @@ MODULE_PARM_DESC(dm_io_obj_size, "object size of dm-io's struct io cache (from /
 #define BENCH_MAX_REGIONS	64	/* dm-io's limit: one unsigned long */
 #define BENCH_SLOTS		16	/* async: places the requests rotate over */
 #define BENCH_MIN_IOS		16	/* both engines' default reserve */
-#define BENCH_OUT_SIZE		SZ_256K
+#define BENCH_OUT_SIZE		SZ_512K
+#define BENCH_LAT_MAX		65536	/* latencies kept per measurement */
 
-enum bench_engine { ENG_DMIO, ENG_DM_IO, ENG_BARE, ENG_COUNT };
-static const char * const engine_name[ENG_COUNT] = { "dmio", "dm-io", "bare" };
+enum bench_engine { ENG_DMIO, ENG_DMIO_ENDIO, ENG_DM_IO, ENG_BARE, ENG_COUNT };
+static const char * const engine_name[ENG_COUNT] = {
+	"dmio", "dmio-endio", "dm-io", "bare",
+};
 
 enum bench_mem { MEM_KERNEL, MEM_PAGE_LIST, MEM_BVEC, MEM_BIO, MEM_VMALLOC };
 static const char * const mem_name[] = {
 	"kernel", "pagelist", "bvec", "bio", "vmalloc",
 };
+
+/*
+ * Where a cell runs: on the devices that complete during submission
+ * (null_blk irqmode=0, brd: the path length) and/or on those that complete
+ * later, from a softirq or a timer (the completion path, as real disks).
+ */
+#define ON_INLINE	BIT(0)
+#define ON_ASYNC	BIT(1)
+#define ON_ALL		(ON_INLINE | ON_ASYNC)
 
 struct bench_cell {
 	const char *name;
@@ -83,45 +109,65 @@ struct bench_cell {
 	unsigned int regions;
 	unsigned int qd;	/* 0: synchronous */
 	enum bench_mem mem;
+	unsigned int on;	/* ON_* */
 };
 
 static const struct bench_cell cells[] = {
-	{ "sync-4k",		SZ_4K,	1, 0,	MEM_KERNEL },
-	{ "async-4k-qd1",	SZ_4K,	1, 1,	MEM_KERNEL },
-	{ "async-4k-qd8",	SZ_4K,	1, 8,	MEM_KERNEL },
-	{ "async-4k-qd32",	SZ_4K,	1, 32,	MEM_KERNEL },
-	{ "async-4k-qd128",	SZ_4K,	1, 128,	MEM_KERNEL },
-	{ "async-64k-qd8",	SZ_64K,	1, 8,	MEM_KERNEL },
-	{ "async-1m-qd8",	SZ_1M,	1, 8,	MEM_KERNEL },
-	{ "regions-1-4k",	SZ_4K,	1, 0,	MEM_KERNEL },
-	{ "regions-2-4k",	SZ_4K,	2, 0,	MEM_KERNEL },
-	{ "regions-4-4k",	SZ_4K,	4, 0,	MEM_KERNEL },
-	{ "regions-8-4k",	SZ_4K,	8, 0,	MEM_KERNEL },
-	{ "regions-16-4k",	SZ_4K,	16, 0,	MEM_KERNEL },
-	{ "regions-64-4k",	SZ_4K,	64, 0,	MEM_KERNEL },
-	{ "regions-1-64k",	SZ_64K,	1, 0,	MEM_KERNEL },
-	{ "regions-2-64k",	SZ_64K,	2, 0,	MEM_KERNEL },
-	{ "regions-4-64k",	SZ_64K,	4, 0,	MEM_KERNEL },
-	{ "regions-8-64k",	SZ_64K,	8, 0,	MEM_KERNEL },
-	{ "regions-16-64k",	SZ_64K,	16, 0,	MEM_KERNEL },
-	{ "regions-64-64k",	SZ_64K,	64, 0,	MEM_KERNEL },
-	{ "mem-kernel-64k",	SZ_64K,	1, 0,	MEM_KERNEL },
-	{ "mem-pagelist-64k",	SZ_64K,	1, 0,	MEM_PAGE_LIST },
-	{ "mem-bvec-64k",	SZ_64K,	1, 0,	MEM_BVEC },
-	{ "mem-bio-64k",	SZ_64K,	1, 0,	MEM_BIO },
-	{ "mem-vmalloc-64k",	SZ_64K,	1, 0,	MEM_VMALLOC },
+	{ "sync-4k",		SZ_4K,	1, 0,	MEM_KERNEL, ON_INLINE },
+	{ "async-4k-qd1",	SZ_4K,	1, 1,	MEM_KERNEL, ON_ALL },
+	{ "async-4k-qd8",	SZ_4K,	1, 8,	MEM_KERNEL, ON_ALL },
+	{ "async-4k-qd32",	SZ_4K,	1, 32,	MEM_KERNEL, ON_ALL },
+	{ "async-4k-qd128",	SZ_4K,	1, 128,	MEM_KERNEL, ON_ALL },
+	{ "async-64k-qd8",	SZ_64K,	1, 8,	MEM_KERNEL, ON_ALL },
+	{ "async-1m-qd8",	SZ_1M,	1, 8,	MEM_KERNEL, ON_INLINE },
+	{ "async-64k-qd1",	SZ_64K,	1, 1,	MEM_KERNEL, ON_ASYNC },
+	{ "async-64k-qd32",	SZ_64K,	1, 32,	MEM_KERNEL, ON_ASYNC },
+	{ "async-64k-qd128",	SZ_64K,	1, 128,	MEM_KERNEL, ON_ASYNC },
+	{ "async-4k-qd1-r4",	SZ_4K,	4, 1,	MEM_KERNEL, ON_ASYNC },
+	{ "async-4k-qd8-r4",	SZ_4K,	4, 8,	MEM_KERNEL, ON_ASYNC },
+	{ "async-4k-qd32-r4",	SZ_4K,	4, 32,	MEM_KERNEL, ON_ASYNC },
+	{ "async-4k-qd128-r4",	SZ_4K,	4, 128,	MEM_KERNEL, ON_ASYNC },
+	{ "async-64k-qd1-r4",	SZ_64K,	4, 1,	MEM_KERNEL, ON_ASYNC },
+	{ "async-64k-qd8-r4",	SZ_64K,	4, 8,	MEM_KERNEL, ON_ASYNC },
+	{ "async-64k-qd32-r4",	SZ_64K,	4, 32,	MEM_KERNEL, ON_ASYNC },
+	{ "async-64k-qd128-r4",	SZ_64K,	4, 128,	MEM_KERNEL, ON_ASYNC },
+	{ "regions-1-4k",	SZ_4K,	1, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-2-4k",	SZ_4K,	2, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-4-4k",	SZ_4K,	4, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-8-4k",	SZ_4K,	8, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-16-4k",	SZ_4K,	16, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-64-4k",	SZ_4K,	64, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-1-64k",	SZ_64K,	1, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-2-64k",	SZ_64K,	2, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-4-64k",	SZ_64K,	4, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-8-64k",	SZ_64K,	8, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-16-64k",	SZ_64K,	16, 0,	MEM_KERNEL, ON_INLINE },
+	{ "regions-64-64k",	SZ_64K,	64, 0,	MEM_KERNEL, ON_INLINE },
+	{ "mem-kernel-64k",	SZ_64K,	1, 0,	MEM_KERNEL, ON_INLINE },
+	{ "mem-pagelist-64k",	SZ_64K,	1, 0,	MEM_PAGE_LIST, ON_INLINE },
+	{ "mem-bvec-64k",	SZ_64K,	1, 0,	MEM_BVEC, ON_INLINE },
+	{ "mem-bio-64k",	SZ_64K,	1, 0,	MEM_BIO, ON_INLINE },
+	{ "mem-vmalloc-64k",	SZ_64K,	1, 0,	MEM_VMALLOC, ON_INLINE },
 };
 
-/* The devices: null_blk (the CPU path dominates) and brd (memcpy too). */
+/*
+ * The devices: null_blk without memory (the CPU path dominates), completing
+ * inside submit_bio() (irqmode=0), from a softirq (irqmode=1) or from a
+ * timer after 10 or 100 us (irqmode=2); and brd (memcpy too, inline).
+ */
 struct bench_dev {
 	const char *name;
-	const char *path;
+	char **path;
+	unsigned int on;	/* ON_INLINE or ON_ASYNC */
 	struct dmio_bdev d;
 };
 
 static struct bench_dev devs[] = {
-	{ .name = "null_blk" },
-	{ .name = "brd" },
+	{ .name = "nb-none",	.path = &null_dev,	.on = ON_INLINE },
+	{ .name = "nb-soft",	.path = &soft_dev,	.on = ON_ASYNC },
+	{ .name = "nb-t10us",	.path = &t10_dev,	.on = ON_ASYNC },
+	{ .name = "nb-t100us",	.path = &t100_dev,	.on = ON_ASYNC },
+	{ .name = "brd",	.path = &brd_dev,	.on = ON_INLINE },
 };
 
 KTAP_DEFINE_STATE;
@@ -153,6 +199,9 @@ struct bench_run {
 	struct dm_io_region kwhere[BENCH_MAX_REGIONS];
 	struct page **pages;		/* bare: the memory's pages */
 	unsigned int page_offset;
+	unsigned long submit_ns;	/* of the request being submitted */
+	atomic_t nlat;			/* completions timed */
+	u32 *lat;			/* their latencies (ns), BENCH_LAT_MAX */
 };
 
 static struct bench_run run;
@@ -214,22 +263,42 @@ static void set_regions(unsigned int seq)
 	}
 }
 
-/* --- dmio --- */
-
-static void dmio_done(const unsigned long *error_bits,
-		      const unsigned long *unsup_bits, void *context)
+/*
+ * Every asynchronous callback ends here. @context carries the request's
+ * submit time (run.submit_ns), so no engine needs per-request state for
+ * it; unsigned long arithmetic is right across a wrap.
+ */
+static void async_done(bool failed, void *context)
 {
-	/* Asynchronous cells write one region: one word of bits. */
-	if (error_bits[0] | unsup_bits[0])
+	unsigned long lat = (unsigned long)ktime_get_ns() - (unsigned long)context;
+	unsigned int i = atomic_inc_return(&run.nlat) - 1;
+
+	if (i < BENCH_LAT_MAX)
+		run.lat[i] = min_t(unsigned long, lat, U32_MAX);
+	if (failed)
 		atomic_inc(&run.errors);
 	atomic_inc(&run.done);
 	up(&run.slots);
 }
 
-static int eng_dmio(unsigned int seq)
+static void *submit_context(void)
+{
+	return (void *)run.submit_ns;
+}
+
+/* --- dmio --- */
+
+static void dmio_done(const unsigned long *error_bits,
+		      const unsigned long *unsup_bits, void *context)
+{
+	/* Asynchronous cells write at most 4 regions: one word of bits. */
+	async_done(error_bits[0] | unsup_bits[0], context);
+}
+
+static int dmio_submit(unsigned int seq, unsigned int flags)
 {
 	struct dmio_request req = {
-		.op = DMIO_OP_WRITE, .client = mclient,
+		.op = DMIO_OP_WRITE, .flags = flags, .client = mclient,
 	};
 	unsigned long bits = 0;
 
@@ -262,28 +331,31 @@ static int eng_dmio(unsigned int seq)
 		return 0;
 	}
 	req.notify = dmio_done;
+	req.context = submit_context();
 	return dmio_async(&req, run.cell->regions, run.mwhere);
+}
+
+static int eng_dmio(unsigned int seq)
+{
+	return dmio_submit(seq, 0);
+}
+
+static int eng_dmio_endio(unsigned int seq)
+{
+	return dmio_submit(seq, DMIO_F_NOTIFY_ENDIO);
 }
 
 /* --- the kernel's dm-io --- */
 
-static void dm_io_finish(unsigned long error)
-{
-	if (error)
-		atomic_inc(&run.errors);
-	atomic_inc(&run.done);
-	up(&run.slots);
-}
-
 #ifdef DMIO_HAVE_IO_NOTIFY_FN_UNSUP
 static void dm_io_done(unsigned long error, unsigned long unsup, void *context)
 {
-	dm_io_finish(error | unsup);
+	async_done(error | unsup, context);
 }
 #else
 static void dm_io_done(unsigned long error, void *context)
 {
-	dm_io_finish(error);
+	async_done(error, context);
 }
 #endif
 
@@ -327,7 +399,7 @@ static int eng_dm_io(unsigned int seq)
 	set_regions(seq);
 	if (run.cell->qd) {
 		req.notify.fn = dm_io_done;
-		req.notify.context = &run;
+		req.notify.context = submit_context();
 	}
 #if defined(DMIO_HAVE_DM_IO_UNSUP)
 	err = dm_io(&req, run.cell->regions, run.kwhere, &bits, &unsup,
@@ -366,13 +438,14 @@ static void bare_sync_endio(struct bio *bio)
 		complete(&bs->done);
 }
 
+/* The parent: bio_chain() ends it after every clone. */
 static void bare_async_endio(struct bio *bio)
 {
-	if (bio->bi_status)
-		atomic_inc(&run.errors);
+	bool failed = !!bio->bi_status;
+	void *context = bio->bi_private;
+
 	bio_put(bio);
-	atomic_inc(&run.done);
-	up(&run.slots);
+	async_done(failed, context);
 }
 
 static struct bio *bare_build(unsigned int seq, blk_opf_t opf)
@@ -392,6 +465,31 @@ static struct bio *bare_build(unsigned int seq, blk_opf_t opf)
 	return bio;
 }
 
+/*
+ * Asynchronous: the clones are chained to the parent, which lends them its
+ * pages and so completes last (bio_chain() ends it after every clone).
+ */
+static int bare_async(unsigned int seq)
+{
+	struct blk_plug plug;
+	struct bio *bio, *clone;
+	unsigned int r;
+
+	bio = bare_build(seq, REQ_OP_WRITE);
+	bio->bi_private = submit_context();
+	bio->bi_end_io = bare_async_endio;
+	blk_start_plug(&plug);
+	for (r = 1; r < run.cell->regions; r++) {
+		clone = bio_alloc_clone(run.bdev, bio, GFP_NOIO, &bare_bs);
+		clone->bi_iter.bi_sector = place(r, seq);
+		bio_chain(clone, bio);
+		submit_bio(clone);
+	}
+	submit_bio(bio);
+	blk_finish_plug(&plug);
+	return 0;
+}
+
 static int eng_bare(unsigned int seq)
 {
 	struct bare_sync bs;
@@ -399,12 +497,8 @@ static int eng_bare(unsigned int seq)
 	struct bio *bio, *clone;
 	unsigned int r;
 
-	if (run.cell->qd) {
-		bio = bare_build(seq, REQ_OP_WRITE);
-		bio->bi_end_io = bare_async_endio;
-		submit_bio(bio);
-		return 0;
-	}
+	if (run.cell->qd)
+		return bare_async(seq);
 	bio = bare_build(seq, REQ_OP_WRITE | REQ_SYNC);
 	atomic_set(&bs.pending, run.cell->regions);
 	init_completion(&bs.done);
@@ -427,7 +521,7 @@ static int eng_bare(unsigned int seq)
 }
 
 static int (* const engines[ENG_COUNT])(unsigned int seq) = {
-	eng_dmio, eng_dm_io, eng_bare,
+	eng_dmio, eng_dmio_endio, eng_dm_io, eng_bare,
 };
 
 struct bench_sample {
@@ -436,7 +530,39 @@ struct bench_sample {
 	u64 busy_ns;
 	unsigned int errors;
 	int refused;
+	unsigned int lat_n;	/* completions timed (at most BENCH_LAT_MAX) */
+	u32 lat_p50;		/* submit to callback, ns */
+	u32 lat_p99;
 };
+
+static int cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median and 99th percentile of the latencies of the last measurement. */
+static void lat_percentiles(struct bench_sample *s)
+{
+	unsigned int n = min_t(unsigned int, atomic_read(&run.nlat),
+			       BENCH_LAT_MAX);
+
+	s->lat_n = n;
+	s->lat_p50 = 0;
+	s->lat_p99 = 0;
+	if (!n)
+		return;
+	sort(run.lat, n, sizeof(*run.lat), cmp_u32, NULL);
+	s->lat_p50 = run.lat[n / 2];
+	s->lat_p99 = run.lat[(u64)n * 99 / 100];
+}
+
+/* The flag changes nothing for dmio_sync(): that run would repeat dmio's. */
+static bool engine_runs(enum bench_engine e)
+{
+	return e != ENG_DMIO_ENDIO || run.cell->qd;
+}
 
 /* Run one engine on the current cell for @budget_ns. */
 static void measure(enum bench_engine e, u64 budget_ns, struct bench_sample *s)
@@ -448,11 +574,13 @@ static void measure(enum bench_engine e, u64 budget_ns, struct bench_sample *s)
 	sema_init(&run.slots, qd ? qd : 1);
 	atomic_set(&run.errors, 0);
 	atomic_set(&run.done, 0);
+	atomic_set(&run.nlat, 0);
 	busy = cpu_busy_ns();
 	start = ktime_get_ns();
 	do {
 		if (qd)
 			down(&run.slots);
+		run.submit_ns = ktime_get_ns();
 		err = engines[e](seq);
 		if (err) {
 			if (qd)
@@ -472,6 +600,7 @@ static void measure(enum bench_engine e, u64 budget_ns, struct bench_sample *s)
 	s->refused = err;
 	if (qd && atomic_read(&run.done) != seq)
 		s->errors++;
+	lat_percentiles(s);
 }
 
 static void setup_cell(const struct bench_cell *c, struct block_device *bdev)
@@ -489,35 +618,75 @@ static void setup_cell(const struct bench_cell *c, struct block_device *bdev)
 	bvbio->bi_iter = membio->bi_iter;
 }
 
+/*
+ * Does the "only" filter select @name? It is a comma-separated list of
+ * parts of cell names; empty selects every cell.
+ */
+static bool selected(const char *name)
+{
+	const char *p = only, *end;
+	char part[32];
+	size_t len;
+
+	if (!*only)
+		return true;
+	for (; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		len = min_t(size_t, end - p, sizeof(part) - 1);
+		memcpy(part, p, len);
+		part[len] = '\0';
+		if (len && strstr(name, part))
+			return true;
+	}
+	return false;
+}
+
+static bool cell_wanted(const struct bench_dev *dev, const struct bench_cell *c)
+{
+	return (c->on & dev->on) && selected(c->name);
+}
+
+/* One line per sample; false when the engine failed. */
+static bool emit_sample(const struct bench_dev *dev, enum bench_engine e,
+			unsigned int rep, const struct bench_sample *s)
+{
+	const struct bench_cell *c = run.cell;
+
+	emit("sample dev=%s cell=%s engine=%s rep=%u ",
+	     dev->name, c->name, engine_name[e], rep);
+	emit("size=%u regions=%u qd=%u mem=%s ", c->size,
+	     c->regions, c->qd, mem_name[c->mem]);
+	emit("ios=%llu wall_ns=%llu busy_ns=%llu ", s->ios,
+	     s->wall_ns, s->busy_ns);
+	if (c->qd)
+		emit("lat_n=%u lat_p50_ns=%u lat_p99_ns=%u ", s->lat_n,
+		     s->lat_p50, s->lat_p99);
+	emit("errors=%u refused=%d\n", s->errors, s->refused);
+	if (s->ios && !s->errors && !s->refused)
+		return true;
+	emit("# %s %s %s: %llu I/Os, %u errors, refused %d\n", dev->name,
+	     c->name, engine_name[e], s->ios, s->errors, s->refused);
+	return false;
+}
+
 static bool run_cell(struct bench_dev *dev, const struct bench_cell *c)
 {
 	struct bench_sample s, warm;
 	unsigned int rep, k, e;
 	bool ok = true;
 
-	if (*only && !strstr(c->name, only))
-		return true;
 	setup_cell(c, dev->d.bdev);
 	/* Untimed warm-up of every engine: brd allocates its pages here. */
 	for (e = 0; e < ENG_COUNT; e++)
-		measure(e, 20 * NSEC_PER_MSEC / (reps > 1 ? 1 : 4), &warm);
+		if (engine_runs(e))
+			measure(e, 20 * NSEC_PER_MSEC / (reps > 1 ? 1 : 4), &warm);
 	for (rep = 0; rep < reps; rep++) {
 		for (k = 0; k < ENG_COUNT; k++) {
 			e = (rep + k) % ENG_COUNT;
+			if (!engine_runs(e))
+				continue;
 			measure(e, (u64)ms * NSEC_PER_MSEC, &s);
-			emit("sample dev=%s cell=%s engine=%s rep=%u ",
-			     dev->name, c->name, engine_name[e], rep);
-			emit("size=%u regions=%u qd=%u mem=%s ", c->size,
-			     c->regions, c->qd, mem_name[c->mem]);
-			emit("ios=%llu wall_ns=%llu busy_ns=%llu ", s.ios,
-			     s.wall_ns, s.busy_ns);
-			emit("errors=%u refused=%d\n", s.errors, s.refused);
-			if (!s.ios || s.errors || s.refused) {
-				emit("# %s %s %s: %llu I/Os, %u errors, refused %d\n",
-				     dev->name, c->name, engine_name[e],
-				     s.ios, s.errors, s.refused);
-				ok = false;
-			}
+			ok &= emit_sample(dev, e, rep, &s);
 		}
 	}
 	return ok;
@@ -609,21 +778,25 @@ static void run_all(void)
 	static enum ktap_result res[ARRAY_SIZE(devs)][ARRAY_SIZE(cells)];
 	unsigned int d, c;
 
-	emit("bench kernel=%s ms=%u reps=%u cpus=%u page_size=%lu\n",
+	emit("bench kernel=%s ms=%u reps=%u cpus=%u page_size=%lu ",
 	     init_utsname()->release, ms, reps, num_online_cpus(), PAGE_SIZE);
+	/* How far the kernel merged the memory bio's pages (mem-bio-64k). */
+	emit("membio_vcnt=%u membio_bv0_len=%u\n", membio->bi_vcnt,
+	     membio->bi_io_vec[0].bv_len);
 	report_reserve();
 	/* Let the boot's console output drain: it would count as busy time. */
 	msleep(500);
 	for (d = 0; d < ARRAY_SIZE(devs); d++)
 		for (c = 0; c < ARRAY_SIZE(cells); c++)
-			res[d][c] = !devs[d].d.bdev ? KTAP_SKIP :
-				    run_cell(&devs[d], &cells[c]) ? KTAP_PASS :
-				    KTAP_FAIL;
+			if (cell_wanted(&devs[d], &cells[c]))
+				res[d][c] = !devs[d].d.bdev ? KTAP_SKIP :
+					    run_cell(&devs[d], &cells[c]) ?
+					    KTAP_PASS : KTAP_FAIL;
 	/* KTAP afterwards, so that no console output overlaps a measurement. */
 	ktap_begin("dmio-bench");
 	for (d = 0; d < ARRAY_SIZE(devs); d++)
 		for (c = 0; c < ARRAY_SIZE(cells); c++)
-			if (!*only || strstr(cells[c].name, only))
+			if (cell_wanted(&devs[d], &cells[c]))
 				ktap_report(res[d][c], "%s_%s", devs[d].name,
 					    cells[c].name);
 	ktap_end();
@@ -635,13 +808,15 @@ static int __init bench_init(void)
 	unsigned int d;
 	int err;
 
-	devs[0].path = null_dev;
-	devs[1].path = brd_dev;
 	if (!reps)
 		reps = 1;
 	out = kvzalloc(BENCH_OUT_SIZE, GFP_KERNEL);
-	if (!out)
+	run.lat = kvcalloc(BENCH_LAT_MAX, sizeof(*run.lat), GFP_KERNEL);
+	if (!out || !run.lat) {
+		kvfree(run.lat);
+		kvfree(out);
 		return -ENOMEM;
+	}
 	err = bioset_init(&bare_bs, BENCH_MIN_IOS, 0, BIOSET_NEED_BVECS);
 	if (err)
 		goto free_out;
@@ -649,9 +824,10 @@ static int __init bench_init(void)
 	if (err)
 		goto free_mem;
 	for (d = 0; d < ARRAY_SIZE(devs); d++)
-		if (*devs[d].path && dmio_bdev_open(devs[d].path, true, &devs[d].d))
+		if (**devs[d].path &&
+		    dmio_bdev_open(*devs[d].path, true, &devs[d].d))
 			pr_warn("dmio_bench: cannot open %s; its cells are skipped\n",
-				devs[d].path);
+				*devs[d].path);
 	kclient = dm_io_client_create();
 	mclient = dmio_client_create(BENCH_MIN_IOS);
 	if (IS_ERR(kclient) || IS_ERR(mclient)) {
@@ -674,6 +850,7 @@ free_mem:
 	free_memory();
 	bioset_exit(&bare_bs);
 free_out:
+	kvfree(run.lat);
 	if (err)
 		kvfree(out);
 	return err;
