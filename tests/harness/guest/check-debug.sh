@@ -139,6 +139,15 @@ torture_phase() {
 	make_nullb512 nullb1 200000 32 || devs=1
 	make_nullb512 nullb2 200000 32 || devs=1
 	make_nullb512 nullb3 2000000 32 || devs=1
+	# /dev/loop0 is the selftest's (check.sh); without it
+	# (DEBUG_ONLY=torture), one of its own over a tmpfs file.
+	if [ ! -e /sys/block/loop0/loop/backing_file ]; then
+		mkdir -p /mnt/torture
+		{ mount -t tmpfs -o size=80m tmpfs /mnt/torture &&
+			dd if=/dev/zero of=/mnt/torture/loop.img bs=1M count=0 seek=64 2>/dev/null &&
+			{ [ -b /dev/loop0 ] || mknod /dev/loop0 b 7 0; } &&
+			losetup /dev/loop0 /mnt/torture/loop.img; } || devs=1
+	fi
 	# dm-flakey over the loop device, always down: every write fails.
 	dmsetup create dmio-flakey --noudevsync \
 		--table "0 131072 flakey /dev/loop0 0 0 1 1 error_writes" || devs=1
