@@ -5,14 +5,23 @@
 # kmemleak, debug objects, slub_debug, fault injection) under QEMU/TCG:
 # the whole selftest and difftest, then a torture run with injected
 # allocation failures, failing devices, a device removed mid-I/O and little
-# free memory, then unload and a kmemleak scan. Any checker report, any
-# failed KTAP test, any hang fails the run, with the report quoted.
+# free memory, then the chain phase (cache fills submitted from completion
+# callbacks, on one-request reserves, every allocation from dmio's request
+# cache failed), then unload and kmemleak scans. Any checker report, any
+# failed KTAP test, any hang (hung-task detector at 30 s) fails the run,
+# with the report quoted.
 #
 #   tests/harness/check-debug.sh                build the kernel if needed
 #   DMIO_DEBUG_CACHED_ONLY=1 tests/harness/check-debug.sh
 #                                               skip (exit 0, with a message)
 #                                               when the kernel is not cached
 #   TORTURE_SECONDS=120 ...                     a longer torture (default 60)
+#   CHAIN_SECONDS=120 ...                       a longer chain phase (60)
+#   CHAIN_PARAMS="chains=320 sleep_ms=2" ...    chain-phase module parameters
+#   CHAIN_FAILSLAB=50 ...                       fail that percentage of the
+#                                               request-cache allocations in
+#                                               the chain phase (100)
+#   DEBUG_ONLY=selftest|torture|chain ...       run that phase only
 #
 # Needs root. The kernel is cached in $DMIO_CACHE/debug (debug-kernel.sh);
 # the console log and a summary go to $DMIO_RESULTS/debug.
@@ -21,7 +30,24 @@ set -uo pipefail
 
 OUT="$DMIO_RESULTS/debug"
 TORTURE_SECONDS=${TORTURE_SECONDS:-60}
+CHAIN_SECONDS=${CHAIN_SECONDS:-60}
+CHAIN_PARAMS=${CHAIN_PARAMS:-}
+CHAIN_FAILSLAB=${CHAIN_FAILSLAB:-100}
+DEBUG_ONLY=${DEBUG_ONLY:-}
 DEBUG_SUITE=${DEBUG_SUITE:-bookworm}
+
+case $DEBUG_ONLY in
+"" | selftest | torture | chain) ;;
+*) die "DEBUG_ONLY=$DEBUG_ONLY: selftest, torture or chain" ;;
+esac
+# The guest gets them on the kernel command line: one word each.
+case $TORTURE_SECONDS$CHAIN_SECONDS$CHAIN_FAILSLAB in
+*[!0-9]*) die "TORTURE_SECONDS, CHAIN_SECONDS and CHAIN_FAILSLAB are numbers" ;;
+esac
+chain_params=$(echo "$CHAIN_PARAMS" | tr -s ' \t' ',,' | sed 's/^,//; s/,$//')
+case $chain_params in
+*[!A-Za-z0-9_=,]*) die "CHAIN_PARAMS=$CHAIN_PARAMS: name=number module parameters" ;;
+esac
 
 need_root
 ensure_host_tools
@@ -73,23 +99,31 @@ done
 EXTRA_FILES="$extra" \
 	GUEST_MODULES="" initramfs_build "$initrd" "$kout" "$krel" \
 	"$DMIO_TOP/tests/harness/guest/check-debug.sh"
-# The guest script reads TORTURE_SECONDS from the kernel command line
-# (init passes unknown key=value words into the environment).
-say "booting the debug kernel under QEMU (TCG); the torture runs ${TORTURE_SECONDS}s"
+# The guest script reads its knobs from the kernel command line (init
+# passes unknown key=value words into the environment). slub_debug keeps
+# the full debugging (FZPU) on dmio's request cache and marks it for
+# failslab's cache filter (A).
+say "booting the debug kernel under QEMU (TCG);${DEBUG_ONLY:+ only the $DEBUG_ONLY phase;}" \
+	"the torture runs ${TORTURE_SECONDS}s, the chains ${CHAIN_SECONDS}s"
 start=$(date +%s)
-GUEST_MEM=${GUEST_MEM:-1024} BOOT_TIMEOUT=${BOOT_TIMEOUT:-2400} qemu_boot "$kout/bzImage" "$initrd" \
+# A whole run took 40 min on a loaded 2-core machine before it reached the
+# chain phase: an hour in all.
+GUEST_MEM=${GUEST_MEM:-1024} BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} qemu_boot "$kout/bzImage" "$initrd" \
 	"$OUT/console.log" "brd.rd_nr=2 brd.rd_size=65536 null_blk.nr_devices=0 \
-	kmemleak=on TORTURE_SECONDS=$TORTURE_SECONDS"
+	kmemleak=on slub_debug=FZPUA,dmio_io TORTURE_SECONDS=$TORTURE_SECONDS \
+	CHAIN_SECONDS=$CHAIN_SECONDS CHAIN_FAILSLAB=$CHAIN_FAILSLAB \
+	${chain_params:+CHAIN_PARAMS=$chain_params }${DEBUG_ONLY:+DEBUG_ONLY=$DEBUG_ONLY}"
 rm -f "$initrd"
 boot_s=$(($(date +%s) - start))
 
 counts=$(awk -f "$DMIO_TOP/tests/harness/ktap.awk" "$OUT/console.log" 2>/dev/null || echo "0 0 0 0")
 read -r passed failed skipped planned <<<"$counts"
 echo
-echo "dmio check-debug on $krel: guest ran ${boot_s}s, $passed passed, $failed failed, $skipped skipped of $planned"
-grep -E '# (torture:|faults injected)' "$OUT/console.log" | sed 's/^/  /'
+echo "dmio check-debug on $krel${DEBUG_ONLY:+ ($DEBUG_ONLY only)}: guest ran ${boot_s}s," \
+	"$passed passed, $failed failed, $skipped skipped of $planned"
+grep -E '# (torture:|chain:|faults injected)' "$OUT/console.log" | sed 's/^/  /'
 if reason=$(debug_console_verdict "$OUT/console.log" "$passed" "$failed" "$skipped" "$planned"); then
-	echo "ok $krel $passed/$planned $((($(date +%s) - t0)))s" >"$OUT/summary.txt"
+	echo "ok $krel $passed/$planned $(($(date +%s) - t0))s" >"$OUT/summary.txt"
 	echo "make check-debug: all green (console: $OUT/console.log)"
 	exit 0
 fi

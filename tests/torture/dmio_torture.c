@@ -27,8 +27,12 @@
  * I/O. hog_leave_mb=N holds all free memory but N MiB (above the zones' min
  * watermark) during the run.
  *
+ * phase=chain runs the chain phase instead (see "the chain phase" below):
+ * many clients with a tiny reserve, and hundreds of chains of cache fills
+ * whose writes are submitted from the read's completion callback.
+ *
  * The verdict is KTAP on the console; counts are KTAP diagnostics. The
- * module's init runs the whole torture, interruptibly, then stays loaded
+ * module's init runs the whole phase, interruptibly, then stays loaded
  * until rmmod (so the harness can unload it like any other).
  */
 #include <linux/bio.h>
@@ -41,11 +45,15 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/debug.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/swap.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <dmio/dmio.h>
 #include "ktap.h"
 
@@ -78,6 +86,9 @@ MODULE_PARM_DESC(hog_leave_mb, "hold free memory down to this many MiB above the
 static unsigned int min_ios = 4;
 module_param(min_ios, uint, 0444);
 MODULE_PARM_DESC(min_ios, "reserve of the shared client");
+static char *phase = "torture";
+module_param(phase, charp, 0444);
+MODULE_PARM_DESC(phase, "what to run: torture (default) or chain");
 
 #define MAX_DEVS	8
 #define MAX_REGIONS	128
@@ -862,7 +873,7 @@ static void teardown(void)
 		kfree(lists[i]);
 }
 
-static int __init torture_init(void)
+static void torture_run(void)
 {
 	char *params[4] = { good, werr, err, gone };
 	unsigned int i, d;
@@ -927,6 +938,682 @@ out:
 	kfree(tt);
 	tt = NULL;
 	ktap_end();
+}
+
+/* --- the chain phase ----------------------------------------------------- */
+
+/*
+ * A cache's miss fill, over and over: read a region of the origin device,
+ * and from the read's completion callback write the data to 1..4 regions of
+ * the cache device (as one request, or one request per region); the last
+ * write's callback takes the next step. A chain runs 1..max_steps steps on one of many clients
+ * whose reserve holds chain_min_ios (1) requests; when it ends, a new chain
+ * takes its place until the time is up.
+ *
+ * The guest fails every allocation from dmio's request cache made inside a
+ * dmio call (failslab, cache and task filters): every request then lives on
+ * its client's reserve, and a callback that submits the fill waits in
+ * mempool_alloc() for another request of its client to give its object
+ * back. That must never depend on work queued behind the waiting callback.
+ * By default the callback runs in process context, sleeps sleep_ms (so it
+ * holds its worker a while) and submits the fill itself; with
+ * DMIO_F_NOTIFY_ENDIO (endio_pct of the chains) it must not sleep, so it
+ * hands the fill to this module's own WQ_MEM_RECLAIM queue. Every read is
+ * checked against the origin's pattern, and at the end every cache region
+ * against the origin region last written to it.
+ */
+static char *origin;
+module_param(origin, charp, 0444);
+MODULE_PARM_DESC(origin, "chain: the device read from (overwritten with a pattern)");
+static char *cache;
+module_param(cache, charp, 0444);
+MODULE_PARM_DESC(cache, "chain: the device the fills write to");
+static unsigned int chains = 256;
+module_param(chains, uint, 0444);
+MODULE_PARM_DESC(chains, "chain: chains running at once");
+static unsigned int clients = 12;
+module_param(clients, uint, 0444);
+MODULE_PARM_DESC(clients, "chain: clients the chains share");
+static unsigned int chain_min_ios = 1;
+module_param(chain_min_ios, uint, 0444);
+MODULE_PARM_DESC(chain_min_ios, "chain: reserve of each client");
+static unsigned int endio_pct = 25;
+module_param(endio_pct, uint, 0444);
+MODULE_PARM_DESC(endio_pct, "chain: percentage of chains with DMIO_F_NOTIFY_ENDIO callbacks");
+static unsigned int sleep_ms = 1;
+module_param(sleep_ms, uint, 0444);
+MODULE_PARM_DESC(sleep_ms, "chain: sleep in each default-mode callback");
+static unsigned int max_steps = 16;
+module_param(max_steps, uint, 0444);
+MODULE_PARM_DESC(max_steps, "chain: most steps of one chain");
+static unsigned int finish_secs = 120;
+module_param(finish_secs, uint, 0444);
+MODULE_PARM_DESC(finish_secs, "chain: how long the chains may take to finish once the time is up");
+
+#define CHAIN_SECTORS	64	/* largest origin region: 32 KiB */
+#define CHAIN_FILLS	4	/* cache regions a step writes, at most */
+#define CHAIN_MAX	1024
+#define CHAIN_CLIENTS	64
+#define CHAIN_STACKS	3	/* stacks shown of chains that never finished */
+
+#ifdef DMIO_F_NOTIFY_ENDIO
+#define CHAIN_ENDIO_FLAG	DMIO_F_NOTIFY_ENDIO
+#else
+/* An engine older than DMIO_F_NOTIFY_ENDIO: every chain in default mode. */
+#define CHAIN_ENDIO_FLAG	0
+#endif
+
+enum chain_state { CS_IDLE, CS_STEP, CS_READ, CS_FILL_QUEUED, CS_FILL, CS_NR };
+static const char * const chain_state_name[] = {
+	"idle", "step queued", "reading", "fill queued", "filling",
+};
+
+struct chain;
+
+/* One fill request: fill regions first..first + nr - 1 of the step. */
+struct chain_write {
+	struct chain *c;
+	unsigned int first;
+	unsigned int nr;
+};
+
+/* What a cache region holds: the origin region last written to it. */
+struct chain_rec {
+	sector_t origin;
+	unsigned int count;
+	bool valid;
+};
+
+struct chain {
+	unsigned int id;
+	struct dmio_client *client;
+	bool endio;
+	unsigned int steps_left;
+	struct dmio_memory mem;
+	sector_t origin;		/* this step's origin region */
+	unsigned int count;
+	atomic_t pending;		/* fill requests, and the submitter */
+	int state;			/* enum chain_state, for diagnostics */
+	struct task_struct *submitter;	/* inside dmio_async() for the chain */
+	struct work_struct step_work;
+	struct work_struct fill_work;
+	struct chain_write w[CHAIN_FILLS];
+	struct chain_rec rec[CHAIN_FILLS];
+};
+
+static struct {
+	struct dmio_bdev origin, cache;
+	sector_t origin_sectors;
+	struct dmio_client *clients[CHAIN_CLIENTS];
+	unsigned int nclients;
+	struct chain *chains;
+	unsigned int nchains;
+	struct workqueue_struct *wq;
+	unsigned long deadline;
+	atomic_t active;		/* chain slots still running */
+	atomic_t callers;		/* callbacks running in this module */
+	u64 seed;
+} ch;
+
+static struct {
+	atomic64_t started, done, steps, reads, writes, fill_regions;
+	atomic64_t accepted, callbacks, cb_default, cb_endio, wrong_context;
+	atomic64_t fills_in_callback, fills_queued, steps_in_callback;
+	atomic64_t io_errors, refused, read_mismatches, cache_mismatches;
+	atomic64_t regions_verified, bytes_verified;
+} cst;
+
+/* The origin holds pattern(seed, byte offset). */
+static void chain_pattern(void *buf, sector_t sector, unsigned int count)
+{
+	u64 *p = buf, pos = (u64)sector << SECTOR_SHIFT;
+	unsigned int w;
+
+	for (w = 0; w < (count << SECTOR_SHIFT) / 8; w++)
+		p[w] = pattern(ch.seed, pos + 8 * w);
+}
+
+/* The first byte of @buf that is not the origin's, or -1. */
+static s64 chain_check(const void *buf, sector_t sector, unsigned int count)
+{
+	const u64 *p = buf;
+	u64 pos = (u64)sector << SECTOR_SHIFT;
+	unsigned int w;
+
+	for (w = 0; w < (count << SECTOR_SHIFT) / 8; w++)
+		if (p[w] != pattern(ch.seed, pos + 8 * w))
+			return 8 * w;
+	return -1;
+}
+
+/* Start a request of chain @c; faults are injected only in here. */
+static int chain_async(struct chain *c, struct dmio_request *req,
+		       unsigned int nr, struct dmio_region *where)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	int fail = current->make_it_fail;
+#endif
+	int ret;
+
+	req->client = c->client;
+	req->mem = c->mem;
+	if (c->endio)
+		req->flags |= CHAIN_ENDIO_FLAG;
+	WRITE_ONCE(c->submitter, current);
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = inject;
+#endif
+	ret = dmio_async(req, nr, where);
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = fail;
+#endif
+	cmpxchg(&c->submitter, current, NULL);
+	if (ret) {
+		atomic64_inc(&cst.refused);
+		fail_diag("chain %u: request of %u regions refused: %d", c->id, nr, ret);
+	} else {
+		atomic64_inc(&cst.accepted);
+	}
+	return ret;
+}
+
+/*
+ * Count a callback; a default-mode one must be free to sleep. Every
+ * callback ends with chain_callback_end(): the chains are freed only when
+ * none runs (a chain may end, elsewhere, before its callback returns).
+ */
+static void chain_callback(struct chain *c)
+{
+	atomic_inc(&ch.callers);
+	atomic64_inc(&cst.callbacks);
+	if (c->endio) {
+		atomic64_inc(&cst.cb_endio);
+		return;
+	}
+	atomic64_inc(&cst.cb_default);
+	if (!in_task() || irqs_disabled()) {
+		atomic64_inc(&cst.wrong_context);
+		return;
+	}
+	might_sleep();
+	if (sleep_ms)
+		msleep(sleep_ms);
+}
+
+static void chain_callback_end(void)
+{
+	/* Everything the callback did to its chain comes before. */
+	smp_mb__before_atomic();
+	atomic_dec(&ch.callers);
+}
+
+static void chain_begin(struct chain *c)
+{
+	atomic64_inc(&cst.started);
+	c->client = ch.clients[rnd(ch.nclients)];
+	c->endio = CHAIN_ENDIO_FLAG != 0 && rnd(100) < endio_pct;
+	c->steps_left = 1 + rnd(max(max_steps, 1U));
+	WRITE_ONCE(c->state, CS_STEP);
+	queue_work(ch.wq, &c->step_work);
+}
+
+/* A chain is done: start the next in its place while there is time. */
+static void chain_end(struct chain *c)
+{
+	atomic64_inc(&cst.done);
+	WRITE_ONCE(c->state, CS_IDLE);
+	if (time_before(jiffies, ch.deadline))
+		chain_begin(c);
+	else
+		atomic_dec(&ch.active);
+}
+
+static void chain_step(struct chain *c);
+
+/*
+ * One fill request (or the submitter) is done; the last takes the next
+ * step. A default-mode write callback takes it itself (its read is I/O
+ * submitted from a callback again); the submitter, which may itself be in
+ * the read's callback, and end_io callbacks queue it.
+ */
+static void chain_write_put(struct chain *c, bool in_callback)
+{
+	if (!atomic_dec_and_test(&c->pending))
+		return;
+	atomic64_inc(&cst.steps);
+	c->steps_left--;
+	WRITE_ONCE(c->state, CS_STEP);
+	if (in_callback && !c->endio) {
+		atomic64_inc(&cst.steps_in_callback);
+		chain_step(c);
+	} else {
+		queue_work(ch.wq, &c->step_work);
+	}
+}
+
+static void chain_write_done(const unsigned long *error_bits,
+			     const unsigned long *unsup_bits, void *context)
+{
+	struct chain_write *w = context;
+	struct chain *c = w->c;
+	unsigned int i;
+
+	chain_callback(c);
+	for (i = 0; i < w->nr; i++) {
+		struct chain_rec *rec = &c->rec[w->first + i];
+
+		if (test_bit(i, error_bits) || test_bit(i, unsup_bits)) {
+			atomic64_inc(&cst.io_errors);
+			fail_diag("chain %u: fill write %u failed", c->id, w->first + i);
+			continue;
+		}
+		rec->origin = c->origin;
+		rec->count = c->count;
+		rec->valid = true;
+	}
+	chain_write_put(c, true);
+	chain_callback_end();
+}
+
+/* Process context: check what was read, then write it to the cache. */
+static void chain_fill(struct chain *c)
+{
+	struct dmio_region where[CHAIN_FILLS];
+	unsigned int nr = 1 + rnd(CHAIN_FILLS), reqs, i;
+	struct dmio_request req;
+	s64 bad;
+
+	bad = chain_check(c->mem.ptr.vaddr, c->origin, c->count);
+	if (bad >= 0) {
+		atomic64_inc(&cst.read_mismatches);
+		fail_diag("chain %u: read of origin %llu+%u differs at byte %lld",
+			  c->id, (unsigned long long)c->origin, c->count, bad);
+	}
+	for (i = 0; i < nr; i++) {
+		where[i].bdev = ch.cache.bdev;
+		where[i].sector = ((sector_t)c->id * CHAIN_FILLS + i) * CHAIN_SECTORS;
+		where[i].count = c->count;
+		c->rec[i].valid = false;
+	}
+	reqs = rnd(2) ? nr : 1;
+	atomic64_add(nr, &cst.fill_regions);
+	WRITE_ONCE(c->state, CS_FILL);
+	/* A hold per request, and the submitter's own until all are sent. */
+	atomic_set(&c->pending, reqs + 1);
+	for (i = 0; i < reqs; i++) {
+		c->w[i].c = c;
+		c->w[i].first = i;
+		c->w[i].nr = reqs == nr ? 1 : nr;
+		memset(&req, 0, sizeof(req));
+		req.op = DMIO_OP_WRITE;
+		req.notify = chain_write_done;
+		req.context = &c->w[i];
+		atomic64_inc(&cst.writes);
+		if (chain_async(c, &req, c->w[i].nr, &where[i]))
+			chain_write_put(c, false);
+	}
+	chain_write_put(c, false);
+}
+
+static void chain_fill_work(struct work_struct *work)
+{
+	chain_fill(container_of(work, struct chain, fill_work));
+}
+
+static void chain_read_done(const unsigned long *error_bits,
+			    const unsigned long *unsup_bits, void *context)
+{
+	struct chain *c = context;
+
+	chain_callback(c);
+	atomic64_inc(&cst.reads);
+	if (test_bit(0, error_bits) || test_bit(0, unsup_bits)) {
+		atomic64_inc(&cst.io_errors);
+		fail_diag("chain %u: read of origin %llu+%u failed", c->id,
+			  (unsigned long long)c->origin, c->count);
+		c->steps_left = 0;
+		WRITE_ONCE(c->state, CS_STEP);
+		queue_work(ch.wq, &c->step_work);
+	} else if (c->endio) {
+		/* No sleeping here: the fill goes to our own queue. */
+		atomic64_inc(&cst.fills_queued);
+		WRITE_ONCE(c->state, CS_FILL_QUEUED);
+		queue_work(ch.wq, &c->fill_work);
+	} else {
+		/* I/O submitted from the callback itself. */
+		atomic64_inc(&cst.fills_in_callback);
+		chain_fill(c);
+	}
+	chain_callback_end();
+}
+
+static void chain_step(struct chain *c)
+{
+	struct dmio_request req;
+	struct dmio_region where;
+
+	if (!c->steps_left || !time_before(jiffies, ch.deadline)) {
+		chain_end(c);
+		return;
+	}
+	c->count = 1 + rnd(CHAIN_SECTORS);
+	c->origin = rnd(ch.origin_sectors - c->count + 1);
+	WRITE_ONCE(c->state, CS_READ);
+	memset(&req, 0, sizeof(req));
+	req.op = DMIO_OP_READ;
+	req.notify = chain_read_done;
+	req.context = c;
+	where.bdev = ch.origin.bdev;
+	where.sector = c->origin;
+	where.count = c->count;
+	if (chain_async(c, &req, 1, &where))
+		chain_end(c);
+}
+
+static void chain_step_work(struct work_struct *work)
+{
+	chain_step(container_of(work, struct chain, step_work));
+}
+
+static int chain_open(const char *path, struct dmio_bdev *bd)
+{
+	int ret;
+
+	if (!path || !*path) {
+		ktap_diag("chain: origin= and cache= name the devices");
+		return -EINVAL;
+	}
+	ret = dmio_bdev_open(path, true, bd);
+	if (ret) {
+		ktap_diag("chain: cannot open %s: %d", path, ret);
+		return ret;
+	}
+	if (bdev_logical_block_size(bd->bdev) != 512) {
+		ktap_diag("chain: %s: the chains want 512-byte logical blocks", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Write the pattern over the whole origin (no faults injected). */
+static int chain_fill_origin(void)
+{
+	struct chain *c = &ch.chains[0];
+	struct dmio_request req = {
+		.op = DMIO_OP_WRITE, .mem = c->mem, .client = ch.clients[0],
+	};
+	struct dmio_region where = { .bdev = ch.origin.bdev, .count = CHAIN_SECTORS };
+	unsigned long error_bits = 0, unsup_bits = 0;
+	sector_t s;
+	int ret;
+
+	for (s = 0; s + CHAIN_SECTORS <= ch.origin_sectors; s += CHAIN_SECTORS) {
+		chain_pattern(c->mem.ptr.vaddr, s, CHAIN_SECTORS);
+		where.sector = s;
+		ret = dmio_sync(&req, 1, &where, &error_bits, &unsup_bits);
+		if (ret) {
+			ktap_diag("chain: writing the origin at %llu failed: %d",
+				  (unsigned long long)s, ret);
+			return ret;
+		}
+	}
+	ch.origin_sectors = s;
+	return 0;
+}
+
+static int chain_setup(void)
+{
+	sector_t cache_sectors;
+	struct dmio_client *cl;
+	unsigned int i;
+	int ret;
+
+	ret = chain_open(origin, &ch.origin);
+	if (!ret)
+		ret = chain_open(cache, &ch.cache);
+	if (ret)
+		return ret;
+	ch.origin_sectors = bdev_nr_sectors(ch.origin.bdev);
+	cache_sectors = bdev_nr_sectors(ch.cache.bdev);
+	if (ch.origin_sectors < CHAIN_SECTORS) {
+		ktap_diag("chain: %s is too small", origin);
+		return -EINVAL;
+	}
+	ch.nchains = clamp(chains, 1U, (unsigned int)CHAIN_MAX);
+	if ((sector_t)ch.nchains * CHAIN_FILLS * CHAIN_SECTORS > cache_sectors) {
+		ch.nchains = cache_sectors / (CHAIN_FILLS * CHAIN_SECTORS);
+		ktap_diag("chain: %s holds the regions of %u chains only", cache, ch.nchains);
+		if (!ch.nchains)
+			return -ENOSPC;
+	}
+	for (ch.nclients = 0; ch.nclients < clamp(clients, 1U, (unsigned int)CHAIN_CLIENTS);
+	     ch.nclients++) {
+		cl = dmio_client_create(chain_min_ios);
+		if (IS_ERR(cl))
+			return PTR_ERR(cl);
+		ch.clients[ch.nclients] = cl;
+	}
+	ch.chains = kvcalloc(ch.nchains, sizeof(*ch.chains), GFP_KERNEL);
+	if (!ch.chains)
+		return -ENOMEM;
+	for (i = 0; i < ch.nchains; i++) {
+		struct chain *c = &ch.chains[i];
+
+		c->id = i;
+		INIT_WORK(&c->step_work, chain_step_work);
+		INIT_WORK(&c->fill_work, chain_fill_work);
+		/* Half in kernel memory, half vmalloc()ed. */
+		c->mem.type = i % 2 ? DMIO_MEM_VMALLOC : DMIO_MEM_KERNEL;
+		c->mem.ptr.vaddr = i % 2 ? vmalloc(CHAIN_SECTORS << SECTOR_SHIFT) :
+				   kmalloc(CHAIN_SECTORS << SECTOR_SHIFT, GFP_KERNEL);
+		if (!c->mem.ptr.vaddr)
+			return -ENOMEM;
+	}
+	ch.wq = alloc_workqueue("dmio_chain", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!ch.wq)
+		return -ENOMEM;
+	ch.seed = get_random_u64();
+	return chain_fill_origin();
+}
+
+/* Every cache region against the origin region last written to it. */
+static void chain_verify(void)
+{
+	unsigned long error_bits, unsup_bits;
+	struct dmio_region where;
+	struct dmio_request req;
+	unsigned int i, k;
+	s64 bad;
+
+	for (i = 0; i < ch.nchains; i++) {
+		struct chain *c = &ch.chains[i];
+
+		for (k = 0; k < CHAIN_FILLS; k++) {
+			if (!c->rec[k].valid)
+				continue;
+			memset(&req, 0, sizeof(req));
+			req.op = DMIO_OP_READ;
+			req.mem = c->mem;
+			req.client = ch.clients[0];
+			where.bdev = ch.cache.bdev;
+			where.sector = ((sector_t)i * CHAIN_FILLS + k) * CHAIN_SECTORS;
+			where.count = c->rec[k].count;
+			memset(c->mem.ptr.vaddr, 0xa5, CHAIN_SECTORS << SECTOR_SHIFT);
+			error_bits = 0;
+			unsup_bits = 0;
+			if (dmio_sync(&req, 1, &where, &error_bits, &unsup_bits)) {
+				atomic64_inc(&cst.io_errors);
+				fail_diag("chain: reading cache region %u/%u failed", i, k);
+				continue;
+			}
+			bad = chain_check(c->mem.ptr.vaddr, c->rec[k].origin, c->rec[k].count);
+			if (bad >= 0) {
+				atomic64_inc(&cst.cache_mismatches);
+				fail_diag("chain: cache %u/%u != origin %llu+%u at byte %lld",
+					  i, k, (unsigned long long)c->rec[k].origin,
+					  c->rec[k].count, bad);
+				continue;
+			}
+			atomic64_inc(&cst.regions_verified);
+			atomic64_add(c->rec[k].count << SECTOR_SHIFT, &cst.bytes_verified);
+		}
+	}
+}
+
+/* Where the chains that never finished are, and what waits inside dmio. */
+static void chain_show_stuck(void)
+{
+	unsigned int n[CS_NR] = { 0 }, inside = 0, shown = 0, i, s;
+	struct task_struct *t;
+
+	for (i = 0; i < ch.nchains; i++) {
+		struct chain *c = &ch.chains[i];
+
+		s = READ_ONCE(c->state);
+		if (s == CS_IDLE || s >= CS_NR)
+			continue;
+		n[s]++;
+		rcu_read_lock();
+		t = READ_ONCE(c->submitter);
+		if (t) {
+			inside++;
+			if (shown++ < CHAIN_STACKS) {
+				ktap_diag("chain: chain %u (%s, %s) in dmio_async() in %s/%d:",
+					  i, chain_state_name[s],
+					  c->endio ? "end_io" : "default", t->comm, task_pid_nr(t));
+				sched_show_task(t);
+			}
+		}
+		rcu_read_unlock();
+	}
+	ktap_diag("chain: unfinished: %u step queued, %u reading, %u fill queued, %u filling",
+		  n[CS_STEP], n[CS_READ], n[CS_FILL_QUEUED], n[CS_FILL]);
+	ktap_diag("chain: unfinished: %u inside dmio_async(), %d callbacks running",
+		  inside, atomic_read(&ch.callers));
+}
+
+static void chain_teardown(bool stuck)
+{
+	unsigned int i;
+
+	if (stuck) {
+		/* Requests may still call back into this module: stay. */
+		__module_get(THIS_MODULE);
+		ktap_diag("chain: leaving the clients, devices and module in place");
+		return;
+	}
+	if (ch.wq)
+		destroy_workqueue(ch.wq);
+	for (i = 0; ch.chains && i < ch.nchains; i++)
+		kvfree(ch.chains[i].mem.ptr.vaddr);
+	kvfree(ch.chains);
+	for (i = 0; i < ch.nclients; i++)
+		dmio_client_destroy(ch.clients[i]);
+	dmio_bdev_close(&ch.cache);
+	dmio_bdev_close(&ch.origin);
+	memset(&ch, 0, sizeof(ch));
+}
+
+static void chain_run(void)
+{
+	bool endio_wanted = CHAIN_ENDIO_FLAG != 0 && endio_pct;
+	unsigned long limit;
+	s64 started, done;
+	bool finished;
+	unsigned int i;
+	int ret;
+
+	ktap_begin("dmio-chain");
+	ret = chain_setup();
+	ktap_report(ret ? KTAP_FAIL : KTAP_PASS, "chain_setup");
+	if (ret) {
+		chain_teardown(false);
+		ktap_end();
+		return;
+	}
+	ktap_diag("chain: %u chains, %u clients (min_ios %u), %u s, inject=%d",
+		  ch.nchains, ch.nclients, chain_min_ios, seconds, inject);
+	ktap_diag("chain: end_io callbacks %u%%%s, sleep %u ms in default ones",
+		  endio_pct, CHAIN_ENDIO_FLAG != 0 ? "" : " (not in this engine)", sleep_ms);
+	ch.deadline = jiffies + seconds * HZ;
+	atomic_set(&ch.active, ch.nchains);
+	for (i = 0; i < ch.nchains; i++)
+		chain_begin(&ch.chains[i]);
+	/* Sleep interruptibly: a long run is no hung task. */
+	while (time_before(jiffies, ch.deadline))
+		msleep_interruptible(100);
+	limit = jiffies + finish_secs * HZ;
+	while ((atomic_read(&ch.active) || atomic_read(&ch.callers)) &&
+	       time_before(jiffies, limit))
+		msleep_interruptible(100);
+	started = atomic64_read(&cst.started);
+	done = atomic64_read(&cst.done);
+	finished = done == started && !atomic_read(&ch.callers);
+	if (finished)
+		chain_verify();
+
+	ktap_diag("chain: chains started=%lld done=%lld steps=%lld",
+		  started, done, atomic64_read(&cst.steps));
+	ktap_diag("chain: reads=%lld fill_writes=%lld fill_regions=%lld",
+		  atomic64_read(&cst.reads), atomic64_read(&cst.writes),
+		  atomic64_read(&cst.fill_regions));
+	ktap_diag("chain: callbacks=%lld (default %lld, end_io %lld) accepted=%lld",
+		  atomic64_read(&cst.callbacks), atomic64_read(&cst.cb_default),
+		  atomic64_read(&cst.cb_endio), atomic64_read(&cst.accepted));
+	ktap_diag("chain: fills_from_callback=%lld fills_from_workqueue=%lld",
+		  atomic64_read(&cst.fills_in_callback), atomic64_read(&cst.fills_queued));
+	ktap_diag("chain: reads_from_callback=%lld",
+		  atomic64_read(&cst.steps_in_callback));
+	ktap_diag("chain: io_errors=%lld refused=%lld read_mismatches=%lld",
+		  atomic64_read(&cst.io_errors), atomic64_read(&cst.refused),
+		  atomic64_read(&cst.read_mismatches));
+	ktap_diag("chain: cache_regions_verified=%lld bytes_verified=%lld cache_mismatches=%lld",
+		  atomic64_read(&cst.regions_verified), atomic64_read(&cst.bytes_verified),
+		  atomic64_read(&cst.cache_mismatches));
+
+	ktap_report(done && atomic64_read(&cst.steps) && atomic64_read(&cst.cb_default) &&
+		    (!endio_wanted || atomic64_read(&cst.cb_endio)) ? KTAP_PASS : KTAP_FAIL,
+		    "chains_ran_both_callback_modes");
+	if (!finished) {
+		ktap_diag("chain: %lld of %lld chains never finished in %u s",
+			  started - done, started, finish_secs);
+		chain_show_stuck();
+	} else {
+		ktap_diag("chain: all %lld chains finished", started);
+	}
+	ktap_report(finished ? KTAP_PASS : KTAP_FAIL, "chains_all_finished");
+	ktap_report(atomic64_read(&cst.wrong_context) ? KTAP_FAIL : KTAP_PASS,
+		    "default_callbacks_may_sleep");
+	ktap_report(atomic64_read(&cst.io_errors) || atomic64_read(&cst.refused) ?
+		    KTAP_FAIL : KTAP_PASS, "no_io_errors");
+	ktap_report(atomic64_read(&cst.read_mismatches) ? KTAP_FAIL : KTAP_PASS,
+		    "origin_reads_match");
+	if (!finished) {
+		ktap_report(KTAP_SKIP, "callbacks_exactly_once");
+		ktap_report(KTAP_SKIP, "cache_matches_origin");
+	} else {
+		ktap_report(atomic64_read(&cst.callbacks) == atomic64_read(&cst.accepted) ?
+			    KTAP_PASS : KTAP_FAIL, "callbacks_exactly_once");
+		ktap_report(atomic64_read(&cst.cache_mismatches) ||
+			    !atomic64_read(&cst.regions_verified) ? KTAP_FAIL : KTAP_PASS,
+			    "cache_matches_origin");
+	}
+	chain_teardown(!finished);
+	ktap_end();
+}
+
+static int __init torture_init(void)
+{
+	if (!strcmp(phase, "chain")) {
+		chain_run();
+	} else if (!strcmp(phase, "torture")) {
+		torture_run();
+	} else {
+		ktap_begin("dmio-torture");
+		ktap_diag("unknown phase=%s (torture or chain)", phase);
+		ktap_report(KTAP_FAIL, "setup");
+		ktap_end();
+	}
 	return 0;
 }
 

@@ -5,20 +5,40 @@
 #  1. the checkers are there (KASAN, lockdep, kmemleak, fault injection);
 #  2. the selftest and difftest, exactly as `make check` runs them
 #     (/dmio/check.sh, which ends with dmio unloaded);
-#  3. the torture run (dmio_torture.ko) with failslab and fail_page_alloc
+#  3. the torture phase (dmio_torture.ko) with failslab and fail_page_alloc
 #     on its threads, fail_make_request and dm-flakey failing I/O on some
 #     regions, a null_blk device removed in the middle of the I/O and the
 #     free memory held down;
-#  4. module unload and a kmemleak scan; every report fails the run.
+#  4. the chain phase (dmio_torture.ko phase=chain): hundreds of cache-fill
+#     chains submitting I/O from their callbacks, on clients with a
+#     one-request reserve, with every allocation from dmio's request cache
+#     inside a dmio call failed (failslab: slub_debug=...A,dmio_io marks
+#     the cache on the kernel command line);
+#  5. module unload and kmemleak scans; every report fails the run.
+# The hung-task detector watches 3 to 5 at 30 s.
+# DEBUG_ONLY=selftest|torture|chain runs that phase only (with 1 and 5).
 # Results are KTAP; the host also scans the console for any checker report.
 TORTURE_SECONDS=${TORTURE_SECONDS:-60}
+CHAIN_SECONDS=${CHAIN_SECONDS:-60}
+# Module parameters of the chain phase, comma-separated (spaces cannot
+# cross the kernel command line).
+CHAIN_PARAMS=$(echo "${CHAIN_PARAMS:-}" | tr ',' ' ')
+# Percentage of allocations from dmio's request cache failed in the chain
+# phase: 100 leaves only the clients' reserves.
+CHAIN_FAILSLAB=${CHAIN_FAILSLAB:-100}
+DEBUG_ONLY=${DEBUG_ONLY:-}
 DBG=/sys/kernel/debug
 CFG=/sys/kernel/config/nullb
 # Injected faults are counted down from this (fault_attr "times").
 TIMES=1000000000
 export DM_DISABLE_UDEV=1
 
+# shellcheck source=tests/harness/ktap.sh
 . /dmio/ktap.sh
+
+phase_wanted() {
+	[ -z "$DEBUG_ONLY" ] || [ "$DEBUG_ONLY" = "$1" ]
+}
 
 # Forget what kmemleak knows from boot: only leaks after this point count.
 if [ -w $DBG/kmemleak ]; then
@@ -27,9 +47,9 @@ if [ -w $DBG/kmemleak ]; then
 fi
 
 # --- 2. the selftest and difftest, as make check runs them ---
-/bin/sh /dmio/check.sh
+phase_wanted selftest && /bin/sh /dmio/check.sh
 
-# --- 3. the torture run ---
+# --- the debug guest's own results ---
 echo "KTAP version 1"
 echo "# Subtest: dmio-debug-guest"
 
@@ -42,112 +62,188 @@ dmesg | grep -q 'KernelAddressSanitizer initialized' ||
 	{ echo "# KASAN is not initialized"; checkers=1; }
 result $checkers "debug_checkers_present"
 
+# A task blocked for 30 s is a hang (the phases only sleep interruptibly).
+echo 30 >/proc/sys/kernel/hung_task_timeout_secs
+[ "$(cat /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null)" = 30 ]
+result $? "hung_task_detector_armed_30s"
+
 # null_blk devices with 512-byte blocks, completing from a timer so that
-# requests stay in flight a while: nullb1 healthy, nullb2 failed by
-# fail_make_request, nullb3 removed during the run.
+# requests stay in flight a while: make_nullb512 NAME COMPLETION_NS SIZE_MB
 make_nullb512() {
 	d=$CFG/$1
 	mkdir "$d" || return 1
 	echo 512 >"$d/blocksize"
-	echo 32 >"$d/size"
+	echo "$3" >"$d/size"
 	echo 1 >"$d/memory_backed"
 	echo 2 >"$d/irqmode"
 	echo "$2" >"$d/completion_nsec"
 	echo 1 >"$d/power"
 	[ -b "/dev/$1" ]
 }
-devs=0
-make_nullb512 nullb1 200000 || devs=1
-make_nullb512 nullb2 200000 || devs=1
-make_nullb512 nullb3 2000000 || devs=1
-# dm-flakey over the loop device, always down: every write fails.
-dmsetup create dmio-flakey --noudevsync \
-	--table "0 131072 flakey /dev/loop0 0 0 1 1 error_writes" || devs=1
-[ -b /dev/mapper/dmio-flakey ] || devs=1
-echo 1 >/sys/block/nullb2/make-it-fail || devs=1
-# Touch every page of the memory-backed devices now, so that their own
-# allocations are done before the memory is held down.
-for d in /dev/ram0 /dev/ram1 /dev/nullb1 /dev/nullb3; do
-	dd if=/dev/zero of=$d bs=1M 2>/dev/null
-done
-sync
-result $devs "torture_devices_made"
 
+# setup_fault NAME PERCENT TASK_FILTER
 setup_fault() {
 	a=$DBG/$1
-	echo "$2" >$a/probability
-	echo 1 >$a/interval
-	echo $TIMES >$a/times
-	echo 0 >$a/space
-	echo 0 >$a/verbose
-	echo "$3" >$a/task-filter
+	echo "$2" >"$a/probability"
+	echo 1 >"$a/interval"
+	echo $TIMES >"$a/times"
+	echo 0 >"$a/space"
+	echo 0 >"$a/verbose"
+	echo "$3" >"$a/task-filter"
 }
-# Allocations fail only in the torture threads, only while they are inside
-# dmio (the module sets make_it_fail around each call), and only when they
-# do not sleep (ignore-gfp-wait): mempool fast paths, the reserves' job.
-setup_fault failslab 10 Y
-setup_fault fail_page_alloc 10 Y
-echo 0 >$DBG/fail_page_alloc/min-order
-# Every bio to nullb2 fails.
-setup_fault fail_make_request 100 N
 
-insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"
-insmod /dmio/dmio_torture.ko good=/dev/ram0,/dev/ram1,/dev/nullb1 \
-	werr=/dev/mapper/dmio-flakey err=/dev/nullb2 gone=/dev/nullb3 \
-	seconds=$TORTURE_SECONDS threads=4 inject=1 min_ios=4 \
-	hog_leave_mb=${TORTURE_HOG_LEAVE_MB:-48} &
-tpid=$!
-# Pull nullb3 out from under the I/O half way through.
-sleep $((TORTURE_SECONDS / 2))
-echo "# removing nullb3 with requests in flight"
-echo 0 >$CFG/nullb3/power
-rmdir $CFG/nullb3
-removed=$?
-wait $tpid
-result $? "torture_ran"
-result $removed "nullb3_removed_mid_run"
+# fault_counts PHASE FAULT...: print what each injected, then disarm it.
+fault_counts() {
+	p=$1
+	shift
+	for f in "$@"; do
+		if left=$(cat "$DBG/$f/times" 2>/dev/null); then
+			echo "# faults injected by $f ($p): $((TIMES - left))"
+			echo 0 >"$DBG/$f/probability"
+		else
+			echo "# faults injected by $f ($p): unavailable"
+		fi
+	done
+}
 
-for f in failslab fail_page_alloc fail_make_request; do
-	if left=$(cat $DBG/$f/times 2>/dev/null); then
-		echo "# faults injected by $f: $((TIMES - left))"
-		echo 0 >$DBG/$f/probability
-	else
-		echo "# faults injected by $f: unavailable"
-	fi
-done
-echo 0 >/sys/block/nullb2/make-it-fail
-
-# --- 4. unload and leak check ---
 # kmemleak: an object must be older than 5 s and unreferenced in two scans.
-# The first scan runs while dmio is still loaded, so that the backtraces
-# of what it leaked name its functions; the second after it is gone.
 # Only the first records are read: thousands take minutes to print (the
 # kernel logs the number found, "kmemleak: N new suspected memory leaks").
-leak_scan() {
-	[ -w $DBG/kmemleak ] && [ ! -s /tmp/leaks ] || return 0
+# leak_check NAME: a result; what it reported is forgotten afterwards, so
+# each check answers for what happened since the previous one.
+leak_check() {
+	if [ ! -w $DBG/kmemleak ]; then
+		echo "# no kmemleak"
+		result 1 "$1"
+		return
+	fi
 	sleep 6
 	echo scan >$DBG/kmemleak
 	echo scan >$DBG/kmemleak
 	head -n 60 $DBG/kmemleak >/tmp/leaks
+	if [ -s /tmp/leaks ]; then
+		echo "# kmemleak report (the first records):"
+		sed 's/^/# /' /tmp/leaks
+		result 1 "$1"
+	else
+		result 0 "$1"
+	fi
+	echo clear >$DBG/kmemleak
 }
-: >/tmp/leaks
-rmmod dmio_torture
-result $? "rmmod_dmio_torture"
-leak_scan
+
+# --- 3. the torture phase ---
+torture_phase() {
+	# nullb1 healthy, nullb2 failed by fail_make_request, nullb3 removed
+	# during the run.
+	devs=0
+	make_nullb512 nullb1 200000 32 || devs=1
+	make_nullb512 nullb2 200000 32 || devs=1
+	make_nullb512 nullb3 2000000 32 || devs=1
+	# /dev/loop0 is the selftest's (check.sh); without it
+	# (DEBUG_ONLY=torture), one of its own over a tmpfs file.
+	if [ ! -e /sys/block/loop0/loop/backing_file ]; then
+		mkdir -p /mnt/torture
+		{ mount -t tmpfs -o size=80m tmpfs /mnt/torture &&
+			dd if=/dev/zero of=/mnt/torture/loop.img bs=1M count=0 seek=64 2>/dev/null &&
+			{ [ -b /dev/loop0 ] || mknod /dev/loop0 b 7 0; } &&
+			losetup /dev/loop0 /mnt/torture/loop.img; } || devs=1
+	fi
+	# dm-flakey over the loop device, always down: every write fails.
+	dmsetup create dmio-flakey --noudevsync \
+		--table "0 131072 flakey /dev/loop0 0 0 1 1 error_writes" || devs=1
+	[ -b /dev/mapper/dmio-flakey ] || devs=1
+	echo 1 >/sys/block/nullb2/make-it-fail || devs=1
+	# Touch every page of the memory-backed devices now, so that their
+	# own allocations are done before the memory is held down.
+	for d in /dev/ram0 /dev/ram1 /dev/nullb1 /dev/nullb3; do
+		dd if=/dev/zero of=$d bs=1M 2>/dev/null
+	done
+	sync
+	result $devs "torture_devices_made"
+
+	# Allocations fail only in the torture threads, only while they are
+	# inside dmio (the module sets make_it_fail around each call), and
+	# only when they do not sleep (ignore-gfp-wait): mempool fast paths,
+	# the reserves' job.
+	setup_fault failslab 10 Y
+	setup_fault fail_page_alloc 10 Y
+	echo 0 >$DBG/fail_page_alloc/min-order
+	# Every bio to nullb2 fails.
+	setup_fault fail_make_request 100 N
+
+	insmod /dmio/dmio_torture.ko good=/dev/ram0,/dev/ram1,/dev/nullb1 \
+		werr=/dev/mapper/dmio-flakey err=/dev/nullb2 gone=/dev/nullb3 \
+		seconds="$TORTURE_SECONDS" threads=4 inject=1 min_ios=4 \
+		hog_leave_mb="${TORTURE_HOG_LEAVE_MB:-48}" &
+	tpid=$!
+	# Pull nullb3 out from under the I/O half way through.
+	sleep $((TORTURE_SECONDS / 2))
+	echo "# removing nullb3 with requests in flight"
+	echo 0 >$CFG/nullb3/power
+	rmdir $CFG/nullb3
+	removed=$?
+	wait $tpid
+	result $? "torture_ran"
+	result $removed "nullb3_removed_mid_run"
+	fault_counts torture failslab fail_page_alloc fail_make_request
+	echo 0 >/sys/block/nullb2/make-it-fail
+
+	# The first scan while dmio is still loaded, so that the backtraces
+	# of what it leaked name its functions.
+	rmmod dmio_torture
+	result $? "rmmod_dmio_torture_after_torture"
+	leak_check "kmemleak_clean_after_torture"
+}
+
+# --- 4. the chain phase ---
+chain_phase() {
+	# The origin the chains read, the cache they fill.
+	devs=0
+	make_nullb512 nullb4 100000 32 || devs=1
+	make_nullb512 nullb5 100000 64 || devs=1
+	dd if=/dev/zero of=/dev/nullb5 bs=1M 2>/dev/null
+	sync
+	result $devs "chain_devices_made"
+
+	# The kernel command line's slub_debug=...A,dmio_io marks dmio's
+	# request cache for failslab's cache filter.
+	marked=$(cat /sys/kernel/slab/dmio_io/failslab 2>/dev/null)
+	[ "$marked" = 1 ] || echo "# /sys/kernel/slab/dmio_io/failslab: ${marked:-missing}"
+	[ "$marked" = 1 ]
+	result $? "failslab_marks_dmio_request_cache"
+
+	# Every allocation from dmio's request cache made inside a dmio call
+	# of the chains (the module sets make_it_fail around each), sleeping
+	# or not: only the clients' reserves are left. Page allocations fail
+	# as in the torture phase.
+	setup_fault failslab "$CHAIN_FAILSLAB" Y
+	echo Y >$DBG/failslab/cache-filter
+	echo N >$DBG/failslab/ignore-gfp-wait
+	setup_fault fail_page_alloc 10 Y
+	echo 0 >$DBG/fail_page_alloc/min-order
+
+	# shellcheck disable=SC2086 # CHAIN_PARAMS: one word per parameter
+	insmod /dmio/dmio_torture.ko phase=chain origin=/dev/nullb4 \
+		cache=/dev/nullb5 seconds="$CHAIN_SECONDS" inject=1 $CHAIN_PARAMS
+	result $? "chain_ran"
+	fault_counts chain failslab fail_page_alloc
+	echo N >$DBG/failslab/cache-filter
+	echo Y >$DBG/failslab/ignore-gfp-wait
+
+	rmmod dmio_torture
+	result $? "rmmod_dmio_torture_after_chain"
+	leak_check "kmemleak_clean_after_chain"
+}
+
+insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"
+phase_wanted torture && torture_phase
+phase_wanted chain && chain_phase
+
+# --- 5. unload and leak check ---
 rmmod dmio
 result $? "rmmod_dmio"
 ! dmesg | grep -q 'Objects remaining'
 result $? "no_request_objects_left_at_unload"
-leak_scan
-if [ ! -w $DBG/kmemleak ]; then
-	echo "# no kmemleak"
-	result 1 "kmemleak_clean"
-elif [ -s /tmp/leaks ]; then
-	echo "# kmemleak report (the first records):"
-	sed 's/^/# /' /tmp/leaks
-	result 1 "kmemleak_clean"
-else
-	result 0 "kmemleak_clean"
-fi
+leak_check "kmemleak_clean_after_unload"
 echo "1..$n"
 echo "# dmio-debug-guest: $((n - failed)) passed, $failed failed"
