@@ -400,12 +400,15 @@ static inline void dmio_compat_bio_add_page(struct bio *bio,
 #define dmio_bvec_room(offset)	((unsigned int)(PAGE_SIZE - (offset)))
 #endif
 
-#if !defined(bio_for_each_bvec) && defined(DMIO_HAVE_BIO_BI_ITER)
+#if !defined(mp_bvec_iter_bvec) && !defined(bio_for_each_bvec) && \
+	defined(DMIO_HAVE_BIO_BI_ITER)
 /*
- * Before 5.1 every bio_vec was within one page: the same thing. Keyed on
- * bio_for_each_bvec (5.1, with the multi-page helpers), not on the helper
- * itself: 7.x made it an inline function, and a fallback keyed on the
- * macro cut every run of bio memory back to one page there.
+ * Before 5.1 every bio_vec was within one page: the same thing. Not keyed
+ * on the helper alone: 7.x made it an inline function, and a fallback
+ * keyed on the macro cut every run of bio memory back to one page there;
+ * bio_for_each_bvec came with it in 5.1 and is still a macro. Not on
+ * bio_for_each_bvec alone either: Ubuntu's 4.15 has the helper (a macro)
+ * without it.
  */
 #define mp_bvec_iter_bvec bvec_iter_bvec
 #endif
