@@ -107,7 +107,8 @@ elif insmod /dmio/dm-wtcache.ko &&
 	# parse_features() returns before choosing the default).
 	wt_cache_table "0 8192 flakey /dev/ram1 0 1 1 1 error_writes" ||
 		wt_cache_table "0 8192 flakey /dev/ram1 0 1 1"
-	cachetest name=cache_flaky seed=2 ops=2500
+	# check-debug shortens it (CACHE_FLAKY_OPS on the kernel command line).
+	cachetest name=cache_flaky seed=2 ops="${CACHE_FLAKY_OPS:-2500}"
 	errors1=$(wt_stat cache_errors)
 	wt_cache_table "0 8192 error"
 	cachetest name=cache_gone seed=3
