@@ -189,4 +189,69 @@ int dmio_sync(const struct dmio_request *req, unsigned int num_regions,
 int dmio_async(const struct dmio_request *req, unsigned int num_regions,
 	       const struct dmio_region *where);
 
+/*
+ * Copies (dmio_copy(), dmio_zero()): one source region to up to
+ * DMIO_COPY_MAX_DESTS destinations, in the background, as the kernel's
+ * dm-kcopyd does. The flag values are the kernel's DM_KCOPYD_* bit numbers
+ * turned into bits, so flags pass through the kcopyd drop-in unchanged.
+ */
+#define DMIO_COPY_MAX_DESTS	8
+/* Keep going after a failed read or write; the errors are still reported. */
+#define DMIO_COPY_IGNORE_ERROR	BIT(1)
+/*
+ * Write the destinations strictly in ascending order, one piece at a time
+ * (zoned devices); set by itself when a destination is a zoned device.
+ * Implies that errors are not ignored.
+ */
+#define DMIO_COPY_WRITE_SEQ	BIT(2)
+
+/**
+ * struct dmio_throttle - a limit on the share of time copies keep I/O in flight
+ * @throttle: percent (1-100) of wall time during which the copy clients that
+ *	share this structure may have I/O in flight; 100 or more: no limit.
+ *	May be changed at any time (it is read for every piece of a copy).
+ * @num_io_jobs: private: pieces in flight under this throttle
+ * @io_period: private: jiffies with I/O in flight in the current window
+ * @total_period: private: jiffies in the current window
+ * @last_jiffies: private: when the two periods were last brought up to date
+ *
+ * The same layout as the kernel's struct dm_kcopyd_throttle. Initialise
+ * @throttle and zero the rest.
+ */
+struct dmio_throttle {
+	unsigned int throttle;
+	unsigned int num_io_jobs;
+	unsigned int io_period;
+	unsigned int total_period;
+	unsigned int last_jiffies;
+};
+
+struct dmio_copy_client;
+
+/**
+ * typedef dmio_copy_fn - completion callback of a copy or a zeroing
+ * @read_err: nonzero when reading the source failed
+ * @write_err: bit i set when writing destination i failed
+ * @context: the copy's @context
+ *
+ * Called exactly once per accepted copy, in process context (dmio's copy
+ * workqueue): it may sleep and start more copies, but must not destroy or
+ * flush its own copy client.
+ */
+typedef void (*dmio_copy_fn)(int read_err, unsigned long write_err,
+			     void *context);
+
+struct dmio_copy_client *dmio_copy_client_create(struct dmio_throttle *throttle);
+void dmio_copy_client_destroy(struct dmio_copy_client *cc);
+void dmio_copy_client_flush(struct dmio_copy_client *cc);
+int dmio_copy(struct dmio_copy_client *cc, const struct dmio_region *from,
+	      unsigned int num_dests, const struct dmio_region *dests,
+	      unsigned int flags, dmio_copy_fn fn, void *context);
+int dmio_zero(struct dmio_copy_client *cc, unsigned int num_dests,
+	      const struct dmio_region *dests, unsigned int flags,
+	      dmio_copy_fn fn, void *context);
+void *dmio_copy_prepare_callback(struct dmio_copy_client *cc,
+				 dmio_copy_fn fn, void *context);
+void dmio_copy_do_callback(void *job, int read_err, unsigned long write_err);
+
 #endif /* _DMIO_DMIO_H */
