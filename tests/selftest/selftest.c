@@ -202,6 +202,7 @@ static int __init selftest_init(void)
 	run_stress_tests(stress_seconds);
 	run_lifecycle_tests();
 	run_completion_tests();
+	run_copy_tests();
 	ktap_end();
 	dmio_client_destroy(tclient);
 	err = 0;

@@ -12,5 +12,6 @@ void run_bad_input_tests(void);
 void run_stress_tests(unsigned int seconds);
 void run_lifecycle_tests(void);
 void run_completion_tests(void);
+void run_copy_tests(void);
 
 #endif
