@@ -235,10 +235,14 @@ static void piece_io_done(const unsigned long *error_bits,
 	/* Eight regions at most: one long holds each bitmap. */
 	piece->error_bits = error_bits[0];
 	piece->unsup_bits = unsup_bits[0];
+	/*
+	 * Queued under the lock: once the work item can see the piece, this
+	 * function touches @cc no more (its last callback may destroy it).
+	 */
 	spin_lock_irqsave(&cc->lock, flags);
 	list_add_tail(&piece->entry, &cc->finished);
-	spin_unlock_irqrestore(&cc->lock, flags);
 	queue_work(cc->wq, &cc->work);
+	spin_unlock_irqrestore(&cc->lock, flags);
 }
 
 static void piece_submit(struct copy_piece *piece, enum dmio_op op,
@@ -636,8 +640,8 @@ void dmio_copy_do_callback(void *job, int read_err, unsigned long write_err)
 	j->write_err = write_err;
 	spin_lock_irqsave(&cc->lock, flags);
 	list_add_tail(&j->entry, &cc->incoming);
-	spin_unlock_irqrestore(&cc->lock, flags);
 	queue_work(cc->wq, &cc->work);
+	spin_unlock_irqrestore(&cc->lock, flags);
 }
 EXPORT_SYMBOL_GPL(dmio_copy_do_callback);
 
