@@ -13,7 +13,7 @@
 #define AREA		(base + 32768)
 
 DECLARE_DM_KCOPYD_THROTTLE_WITH_MODULE_PARM(kcopyd_throttle,
-	"A percentage of time allocated for copy-on-write");
+					    "A percentage of time allocated for copy-on-write");
 
 static struct dm_kcopyd_client *copier;
 static struct kc_wait waits[3];

@@ -103,10 +103,13 @@ static inline bool region_holds(struct block_device *bdev, sector_t sector,
 	if (!ktap_expect(!glue_rw(DMIO_OP_READ, buf, bdev, sector, count),
 			 "cannot read back sector %llu", (unsigned long long)sector))
 		goto out;
-	if (seed)
+	if (seed) {
 		ok = pattern_holds(buf, len, seed);
-	else if (!(ok = !memchr_inv(buf, 0, len)))
-		ktap_diag("sector %llu: not zeroes", (unsigned long long)sector);
+	} else {
+		ok = !memchr_inv(buf, 0, len);
+		if (!ok)
+			ktap_diag("sector %llu: not zeroes", (unsigned long long)sector);
+	}
 out:
 	vfree(buf);
 	return ok;

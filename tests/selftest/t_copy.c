@@ -47,7 +47,7 @@ static void copy_done(int read_err, unsigned long write_err, void *context)
 	w->write_err = write_err;
 	w->in_task = in_task();
 	/* Process context: the callback may sleep. */
-	msleep(1);
+	usleep_range(1000, 2000);
 	if (atomic_inc_return(&w->calls) == 1)
 		complete(&w->done);
 }
@@ -604,69 +604,114 @@ out:
 
 #define FLUSH_COPIES	4
 
-/*
- * dmio_copy_client_flush() returns once every copy started before it has
- * called back: copies to the slow device (300 ms per write) are still in
- * flight when it is called.
- */
-static enum ktap_result flush_waits(void)
+/* A callback that takes its time, so a flush that does not wait shows. */
+static void slow_done(int read_err, unsigned long write_err, void *context)
 {
-	struct block_device *slow = tdev.slow.bdev ? tdev.slow.bdev : tdev.ram1.bdev;
+	msleep(100);
+	copy_done(read_err, write_err, context);
+}
+
+/*
+ * dmio_copy_client_flush() returns once the callbacks that were ready
+ * when it was called have run: four prepared jobs handed to
+ * dmio_copy_do_callback(), each callback 100 ms long.
+ */
+static enum ktap_result flush_runs_ready_callbacks(void)
+{
 	struct copy_wait *w[FLUSH_COPIES] = { NULL };
-	struct dmio_region from = {
-		.bdev = tdev.ram0.bdev, .sector = CP_SRC, .count = 128,
-	};
-	struct dmio_region dest;
 	enum ktap_result res = KTAP_FAIL;
 	struct dmio_copy_client *cc;
 	unsigned int i, started = 0;
-	bool leak = false;
+	void *job;
 
 	cc = cc_create(NULL);
 	if (!cc)
 		return KTAP_FAIL;
-	if (!dev_fill(from.bdev, from.sector, 128, cp_seed + 600))
-		goto out;
 	for (i = 0; i < FLUSH_COPIES; i++) {
 		w[i] = cw_alloc();
 		if (!w[i])
 			goto wait;
-		dest.bdev = slow;
-		dest.sector = i * 256;
-		dest.count = 128;
-		if (!ktap_expect(!dmio_copy(cc, &from, 1, &dest, 0, copy_done, w[i]),
-				 "copy %u refused", i))
+	}
+	for (i = 0; i < FLUSH_COPIES; i++) {
+		job = dmio_copy_prepare_callback(cc, slow_done, w[i]);
+		if (!ktap_expect(!IS_ERR_OR_NULL(job), "prepare_callback %u", i))
 			goto wait;
+		dmio_copy_do_callback(job, 0, 0);
 		started++;
 	}
 	dmio_copy_client_flush(cc);
 	for (i = 0; i < started; i++)
 		if (!ktap_expect(completion_done(&w[i]->done),
-				 "copy %u had not called back when flush returned", i))
+				 "callback %u had not run when flush returned", i))
 			break;
-	if (i == started)
+	if (i == FLUSH_COPIES)
 		res = KTAP_PASS;
 wait:
 	for (i = 0; i < started; i++)
-		if (!cw_wait(w[i], CP_WAIT)) {
-			leak = true;
-			res = KTAP_FAIL;
-		}
-	for (i = 0; i < started; i++) {
-		if (!ktap_expect(!w[i]->read_err && !w[i]->write_err,
-				 "copy %u: %d/%#lx", i, w[i]->read_err, w[i]->write_err))
-			res = KTAP_FAIL;
-		dest.bdev = slow;
-		dest.sector = i * 256;
-		if (!dev_holds(&dest, 128, cp_seed + 600, "flushed copy"))
-			res = KTAP_FAIL;
-	}
-	if (leak)
-		return KTAP_FAIL;	/* neither the waits nor the client freed */
+		if (!cw_wait(w[i], CP_WAIT))
+			return KTAP_FAIL;	/* waits and client kept */
 	for (i = 0; i < FLUSH_COPIES; i++)
 		kfree(w[i]);
-out:
 	dmio_copy_client_destroy(cc);
+	return res;
+}
+
+/*
+ * dmio_copy_client_destroy() waits for every accepted copy: copies to the
+ * slow device (300 ms per I/O) are still in flight when it is called, and
+ * have all called back when it returns.
+ */
+static enum ktap_result destroy_waits_for_copies(void)
+{
+	struct block_device *slow = tdev.slow.bdev;
+	struct copy_wait *w[FLUSH_COPIES] = { NULL };
+	struct dmio_region from = {
+		.bdev = tdev.ram0.bdev, .sector = CP_SRC, .count = 128,
+	};
+	struct dmio_region dest = { .bdev = slow, .count = 128 };
+	enum ktap_result res = KTAP_FAIL;
+	struct dmio_copy_client *cc;
+	unsigned int i, started = 0;
+
+	if (!slow)
+		return KTAP_SKIP;
+	cc = cc_create(NULL);
+	if (!cc)
+		return KTAP_FAIL;
+	if (!dev_fill(from.bdev, from.sector, 128, cp_seed + 600))
+		goto destroy;
+	for (i = 0; i < FLUSH_COPIES; i++) {
+		w[i] = cw_alloc();
+		if (!w[i])
+			goto destroy;
+		dest.sector = i * 256;
+		if (!ktap_expect(!dmio_copy(cc, &from, 1, &dest, 0, copy_done, w[i]),
+				 "copy %u refused", i))
+			goto destroy;
+		started++;
+	}
+	dmio_copy_client_destroy(cc);
+	cc = NULL;
+	for (i = 0; i < started; i++)
+		if (!ktap_expect(completion_done(&w[i]->done),
+				 "copy %u had not called back when destroy returned", i))
+			break;
+	if (i == FLUSH_COPIES)
+		res = KTAP_PASS;
+destroy:
+	dmio_copy_client_destroy(cc);
+	for (i = 0; i < started; i++)
+		if (!cw_wait(w[i], CP_WAIT))
+			return KTAP_FAIL;	/* waits kept */
+	for (i = 0; i < started; i++) {
+		dest.sector = i * 256;
+		if (!ktap_expect(!w[i]->read_err && !w[i]->write_err,
+				 "copy %u: %d/%#lx", i, w[i]->read_err, w[i]->write_err) ||
+		    !dev_holds(&dest, 128, cp_seed + 600, "copy to the slow device"))
+			res = KTAP_FAIL;
+	}
+	for (i = 0; i < FLUSH_COPIES; i++)
+		kfree(w[i]);
 	return res;
 }
 
@@ -754,7 +799,7 @@ out:
  * A throttle of 10 %: copies still complete, byte for byte, and the
  * throttle counts no piece in flight afterwards. Two clients share it.
  */
-static enum ktap_result throttled(void)
+static enum ktap_result copy_under_throttle(void)
 {
 	sector_t count = SZ_2M / SECTOR_SIZE + 1;
 	struct dmio_region from[2], to[2];
@@ -797,14 +842,14 @@ static enum ktap_result throttled(void)
 			leak = true;
 	if (leak)
 		return KTAP_FAIL;	/* waits, clients and throttle all kept */
-	ktap_diag("two throttled copies of %llu KiB: %u ms",
+	ktap_diag("two copies of %llu KiB at 10 %%: %u ms",
 		  (unsigned long long)count / 2, jiffies_to_msecs(jiffies - start));
 	if (started < 2)
 		goto out;
 	for (i = 0; i < 2; i++)
 		if (!ktap_expect(!w[i]->read_err && !w[i]->write_err, "copy %u: %d/%#lx",
 				 i, w[i]->read_err, w[i]->write_err) ||
-		    !dev_holds(&to[i], count, seed + i, "throttled copy") ||
+		    !dev_holds(&to[i], count, seed + i, "copy at 10 %") ||
 		    !guard_holds(&to[i], count, seed + 2))
 			goto out;
 	if (ktap_expect(!t->num_io_jobs, "throttle still counts %u pieces",
@@ -917,6 +962,7 @@ void run_copy_tests(void)
 	static const sector_t sizes[] = { 1, 8, SZ_1M / SECTOR_SIZE,
 					  SZ_8M / SECTOR_SIZE + 1 };
 	static const char * const size_names[] = { "512", "4k", "1m", "8m_plus_512" };
+	struct dmio_throttle t100 = { .throttle = 100 };
 	unsigned int i;
 
 	get_random_bytes(&cp_seed, sizeof(cp_seed));
@@ -945,11 +991,11 @@ void run_copy_tests(void)
 	ktap_report(zero_failing_dest(), "zero_failing_dest_write_err");
 	ktap_report(prepared_callback(0, 0), "copy_prepare_do_callback_clean");
 	ktap_report(prepared_callback(1, 0x5), "copy_prepare_do_callback_errors");
-	ktap_report(flush_waits(), "copy_client_flush_waits");
+	ktap_report(flush_runs_ready_callbacks(), "copy_client_flush_runs_ready_callbacks");
+	ktap_report(destroy_waits_for_copies(), "copy_client_destroy_waits_for_copies");
 	ktap_report(chained_copy(), "copy_started_from_callback");
-	ktap_report(throttled(), "copy_throttle_10_two_clients");
-	ktap_report(copy_case(SZ_1M / SECTOR_SIZE, 1, 0, &(struct dmio_throttle){ .throttle = 100 }),
-		    "copy_throttle_100");
+	ktap_report(copy_under_throttle(), "copy_throttle_10_two_clients");
+	ktap_report(copy_case(SZ_1M / SECTOR_SIZE, 1, 0, &t100), "copy_throttle_100");
 	for (i = 0; i < ARRAY_SIZE(bad_names); i++) {
 		ktap_report(bad_input(i, false), "copy_bad_%s", bad_names[i]);
 		ktap_report(bad_input(i, true), "zero_bad_%s", bad_names[i]);
