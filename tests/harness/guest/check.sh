@@ -48,6 +48,11 @@ insmod /dmio/dmio_difftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
 	err_dev=/dev/mapper/dmio-err nodiscard_dev=/dev/nullb0 ||
 	echo "dmio-guest: insmod dmio_difftest.ko failed"
 rmmod dmio_difftest
+# The same copies through the kernel's dm-kcopyd and through dmio.
+insmod /dmio/dmio_kcdifftest.ko dev=/dev/ram0 dev2=/dev/ram1 \
+	err_dev=/dev/mapper/dmio-err zero_dev=/dev/loop0 ||
+	echo "dmio-guest: insmod dmio_kcdifftest.ko failed"
+rmmod dmio_kcdifftest
 
 # One consumer per dm-io API era, through the drop-in <dmio/dm-io.h>, and
 # two that define their own functions under the classic names.
@@ -55,6 +60,17 @@ ERAS="era_2_6_18 era_2_6_26 era_4x era_6x era_7x own_bvec own_bio"
 for era in $ERAS; do
 	insmod /dmio/$era.ko dev=/dev/ram0 dev2=/dev/ram1 \
 		err_dev=/dev/mapper/dmio-err nodiscard_dev=/dev/nullb0 ||
+		echo "dmio-guest: insmod $era.ko failed"
+done
+# One kcopyd user per dm-kcopyd API era, through <dmio/dm-kcopyd.h> (the
+# 3.9 one declares a throttle module parameter), and one with a kcopyd
+# layer of its own under the pre-2.6.26 names.
+KC_ERAS="kc_2_6_18 kc_2_6_26 kc_3_0 kc_3_9 kc_4_19 kc_own"
+for era in $KC_ERAS; do
+	extra=
+	[ "$era" = kc_3_9 ] && extra=kcopyd_throttle=20
+	insmod /dmio/$era.ko dev=/dev/ram0 dev2=/dev/ram1 \
+		err_dev=/dev/mapper/dmio-err $extra ||
 		echo "dmio-guest: insmod $era.ko failed"
 done
 
@@ -77,7 +93,7 @@ if [ -n "$hint_mask" ] &&
 fi
 consumer_holders=$(ls /sys/module/dmio/holders 2>/dev/null | tr '\n' ' ')
 dm_mod_holders=$(ls /sys/module/dm_mod/holders 2>/dev/null | tr '\n' ' ')
-for era in $ERAS; do
+for era in $ERAS $KC_ERAS; do
 	rmmod $era
 done
 
@@ -122,8 +138,8 @@ fi
 
 echo "KTAP version 1"
 echo "# Subtest: dmio-guest"
-# One result per device made (devices.sh), then the eleven below.
-echo "1..$(($(grep -c . "$DEVICES_STATUS") + 11))"
+# One result per device made (devices.sh), then the twelve below.
+echo "1..$(($(grep -c . "$DEVICES_STATUS") + 12))"
 device_results
 result $dd_pattern "userspace_dd_sees_pattern"
 result $dd_untouched "sectors_before_pattern_untouched"
@@ -138,6 +154,12 @@ for era in $ERAS; do
 done
 echo "# dmio holders: $consumer_holders; dm_mod holders: $dm_mod_holders"
 result $bound "era_consumers_use_dmio_not_dm_mod"
+bound=0
+for era in $KC_ERAS; do
+	case " $consumer_holders " in *" $era "*) ;; *) bound=1 ;; esac
+	case " $dm_mod_holders " in *" $era "*) bound=1 ;; esac
+done
+result $bound "kcopyd_consumers_use_dmio_not_dm_mod"
 result $rules_loaded "dm_io_rules_loaded_and_unloaded"
 echo "# hint flags ${hint_mask:-?} ($((${hint_mask:-0})))"
 result $hint_dev "hint_flag_device_made_and_case_ran"
