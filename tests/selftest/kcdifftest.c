@@ -149,12 +149,13 @@ static enum ktap_result kd_run(const struct kd_case *c, u64 seed,
 	if (!c->fail_source && kd_io(DMIO_OP_WRITE, kbuf, from[0].bdev,
 				     from[0].sector, c->count, io))
 		goto fail;
-	pattern_fill(kbuf, len, seed + 1);
+	/* The sector after each destination too: it is compared as well. */
+	pattern_fill(kbuf, len + SECTOR_SIZE, seed + 1);
 	for (e = 0; e < 2; e++)
 		for (i = 0; i < c->num_dests; i++)
 			if ((int)i != c->fail_dest &&
 			    kd_io(DMIO_OP_WRITE, kbuf, dests[e][i].bdev,
-				  dests[e][i].sector, c->count, io))
+				  dests[e][i].sector, c->count + 1, io))
 				goto fail;
 
 	/* The kernel's dm-kcopyd: int or void by kernel; the callback reports. */
