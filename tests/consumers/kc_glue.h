@@ -74,7 +74,7 @@ static inline int glue_rw(enum dmio_op op, void *buf, struct block_device *bdev,
 static inline bool region_fill(struct block_device *bdev, sector_t sector,
 			       sector_t count, u64 seed)
 {
-	size_t len = count << SECTOR_SHIFT;
+	size_t len = count * 512;
 	void *buf = vmalloc(len);
 	bool ok;
 
@@ -93,7 +93,7 @@ static inline bool region_fill(struct block_device *bdev, sector_t sector,
 static inline bool region_holds(struct block_device *bdev, sector_t sector,
 				sector_t count, u64 seed)
 {
-	size_t len = count << SECTOR_SHIFT;
+	size_t len = count * 512;
 	void *buf = vmalloc(len);
 	bool ok = false;
 
