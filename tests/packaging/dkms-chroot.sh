@@ -72,8 +72,8 @@ install_phase() {
 	mod=$(module_files dmio)
 	echo "dmio module: ${mod:-none}"
 	modinfo "$mod" | grep -E '^(version|vermagic|depends):'
-	modinfo -F version "$mod" | grep -qx "$ver" &&
-		modinfo -F vermagic "$mod" | grep -q "^$abi "
+	modinfo -F version "$mod" | grep -x "$ver" >/dev/null &&
+		modinfo -F vermagic "$mod" | grep "^$abi " >/dev/null
 	result $? module_version_and_vermagic
 
 	say "consumer: dkms add + install dmio-consumer/$consumer_ver"

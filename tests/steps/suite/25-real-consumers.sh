@@ -184,7 +184,7 @@ build_module() {
 		first=$(grep -m1 -E 'error:' "$log" | sed "s|$build_in/$name/||")
 		first=${first:-$(tail -n 1 "$log")}
 		# dm-io's names or the drop-in in any diagnostic: dm-io's fault.
-		if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd'; then
+		if grep -E '(error|warning):' "$log" | grep -E 'dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd' >/dev/null; then
 			state[$name]=fail
 			why[$name]="dm-io: $first"
 		else
@@ -193,7 +193,7 @@ build_module() {
 		fi
 		return
 	fi
-	if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd'; then
+	if grep -E '(error|warning):' "$log" | grep -E 'dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd' >/dev/null; then
 		state[$name]=fail
 		why[$name]="dm-io warnings: $(grep -m1 -E '(error|warning):.*(dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd)' "$log")"
 		return
