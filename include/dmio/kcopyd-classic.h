@@ -26,7 +26,23 @@ typedef dmio_copy_fn kcopyd_notify_fn;
 #define kcopyd_client_create(num_pages, result) \
 	dmio_kcopyd_create_pages(num_pages, result)
 #define kcopyd_client_destroy(kc) dmio_copy_client_destroy(kc)
+/*
+ * 2.6.18's kcopyd.h typed the callback's write_err unsigned long, its
+ * documentation unsigned int, and code was written after both. A callback
+ * of the second shape is taken too: write_err has at most 8 bits, and an
+ * unsigned long argument reaches an unsigned int parameter intact on every
+ * ABI the kernel supports (the cast goes through void (*)(void), the
+ * type gcc's -Wcast-function-type lets match any). Any other shape meets
+ * dm_kcopyd_copy()'s prototype and its type check.
+ */
+#define dmio_kcopyd_classic_fn(fn)					\
+	__builtin_choose_expr(						\
+		__builtin_types_compatible_p(typeof(&*(fn)),		\
+			void (*)(int, unsigned int, void *)),		\
+		(dmio_copy_fn)(void (*)(void))(&*(fn)), (fn))
+
 #define kcopyd_copy(kc, from, num_dests, dests, flags, fn, context) \
-	dm_kcopyd_copy(kc, from, num_dests, dests, flags, fn, context)
+	dm_kcopyd_copy(kc, from, num_dests, dests, flags,		\
+		       dmio_kcopyd_classic_fn(fn), context)
 
 #endif /* _DMIO_KCOPYD_CLASSIC_H */

@@ -15,12 +15,10 @@ static struct kcopyd_client *kcopyd_client;
 static struct kc_wait waits[2];
 
 /*
- * write_err is unsigned long, as the classic kcopyd.h declares it; code
- * that declares it unsigned int, as the kernel's kcopyd documentation and
- * flashcache's 2.6.18 branch do, does not match the drop-in's
- * kcopyd_notify_fn and fails to build (incompatible pointer type).
+ * write_err is unsigned int, as the kernel's kcopyd documentation of the
+ * time wrote it (its header said unsigned long; the drop-in takes both).
  */
-static void copy_callback(int read_err, unsigned long write_err, void *context)
+static void copy_callback(int read_err, unsigned int write_err, void *context)
 {
 	kc_wait_done(context, read_err, write_err);
 }
