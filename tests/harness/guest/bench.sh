@@ -7,9 +7,11 @@
 #   nullb1  irqmode=1: completes from a softirq
 #   nullb2  irqmode=2: completes from a timer after 10 us
 #   nullb3  irqmode=2: completes from a timer after 100 us
-# and brd's /dev/ram0; then dmio_bench measures dmio (both completion
-# modes), the kernel's dm-io and a bare bio loop on them, and its results
-# are copied to the console between markers.
+# and brd's /dev/ram0 (its size: BENCH_BRD_KB in lib.sh); then dmio_bench
+# measures dmio (both completion modes), the kernel's dm-io and a bare bio
+# loop on them, and dmio_copy() against the kernel's dm_kcopyd_copy() on
+# nullb1, nullb2 and ram0, and its results are copied to the console
+# between markers.
 # bench_ms, bench_reps and bench_only come from the kernel command line
 # (init's environment).
 ms=${bench_ms:-50}
