@@ -71,6 +71,10 @@ def sample_of(s):
     if "lat_p50_ns" in s:
         r.update(lat_n=int(s["lat_n"]), lat_p50_ns=int(s["lat_p50_ns"]),
                  lat_p99_ns=int(s["lat_p99_ns"]))
+    # BENCH_COUNTS=1: kernel events during the measurement (kprobes).
+    n = {k[2:]: int(v) for k, v in s.items() if k.startswith("n_")}
+    if n:
+        r["counts"] = n
     return r
 
 
@@ -154,6 +158,10 @@ def summarize_copies(samples):
             st = engine_stats(reps)
             st["mib_s"] = spread([r["mib_s"] for r in reps])
             st["cpu_us_per_mib"] = spread([r["cpu_us_mib"] for r in reps])
+            if all("counts" in r for r in reps):
+                mib = sum(r["ios"] for r in reps) * c["size"] / MIB
+                st["counts_per_mib"] = {k: sum(r["counts"][k] for r in reps) / mib
+                                        for k in reps[0]["counts"]} if mib else {}
             c["engines"][e] = st
         c["ratios"] = {"dmio/kcopyd": paired_ratio(raw.get("dmio", []),
                                                    raw.get("kcopyd", []))}
@@ -268,6 +276,28 @@ def copy_row(c):
     cols += [fmt(lat(e, "lat_p50_us"), "%.2f", 7) for e in COPY_ENGINES]
     cols += [fmt(lat(e, "lat_p99_us"), "%.2f", 7) for e in COPY_ENGINES]
     return " ".join(cols)
+
+
+def copy_counts(copies):
+    """BENCH_COUNTS=1: kernel events per MiB copied, per engine."""
+    keys = []
+    for c in copies:
+        for st in c["engines"].values():
+            keys += [k for k in st.get("counts_per_mib", {}) if k not in keys]
+    if not keys:
+        return []
+    lines = ["   counts (BENCH_COUNTS=1, kprobes; their traps slow every engine): "
+             "kernel events per MiB copied: bios submitted (submit_bio_noacct), "
+             "bio_add_page() calls, pages allocated, work items run, schedule() calls",
+             "%-9s %-16s %-6s " % ("dev", "cell", "engine") +
+             " ".join("%9s" % k for k in keys)]
+    for c in copies:
+        for e in COPY_ENGINES:
+            n = c["engines"].get(e, {}).get("counts_per_mib")
+            if n:
+                lines.append("%-9s %-16s %-6s " % (c["dev"], c["cell"], e) +
+                             " ".join(fmt(n.get(k), "%.1f", 9) for k in keys))
+    return lines
 
 
 def plot(outdir, run, abi, cells):
@@ -388,6 +418,7 @@ def main():
         if copies:
             lines += copy_header()
             lines += [copy_row(c) for c in copies]
+            lines += copy_counts(copies)
         for e in ("dmio", "dm-io"):
             r = reserve.get(e, {})
             lines.append("reserve %-5s %6s bytes per client: %s" % (

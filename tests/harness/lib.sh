@@ -763,7 +763,7 @@ bench_boot() {
 		"$DMIO_TOP/tests/harness/guest/bench.sh" $GUEST_MODULES
 	# Unknown name=value kernel arguments become init's environment.
 	bench_qemu "$(vmlinuz_path "$kdest" "$abi")" "$initrd" "$log" \
-		"bench_ms=$ms bench_reps=$reps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}"
+		"bench_ms=$ms bench_reps=$reps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}${BENCH_COUNTS:+ bench_counts=$BENCH_COUNTS}${BENCH_CMDLINE:+ $BENCH_CMDLINE}"
 	rm -f "$initrd"
 }
 

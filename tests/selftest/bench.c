@@ -38,6 +38,7 @@
 #include <linux/dm-kcopyd.h>
 #include <linux/ioprio.h>
 #include <linux/kernel_stat.h>
+#include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/semaphore.h>
@@ -75,6 +76,9 @@ MODULE_PARM_DESC(reps, "repetitions of every cell");
 static char *only = "";
 module_param(only, charp, 0444);
 MODULE_PARM_DESC(only, "run only the cells whose name contains one of these (comma-separated)");
+static bool counts;
+module_param(counts, bool, 0444);
+MODULE_PARM_DESC(counts, "count kernel events per measurement (kprobes: slows every engine)");
 static uint dm_io_obj_size;
 module_param(dm_io_obj_size, uint, 0444);
 MODULE_PARM_DESC(dm_io_obj_size, "object size of dm-io's struct io cache (from /sys/kernel/slab/io)");
@@ -626,7 +630,75 @@ static int (* const engines[ENG_COUNT])(unsigned int seq) = {
 	eng_dmio_or_copy, eng_dmio_endio, eng_dm_io, eng_bare, eng_kcopyd,
 };
 
+/*
+ * Optional (counts=1): kprobes count a few kernel functions during each
+ * measurement, to tell where an engine's time goes (bios submitted, pages
+ * added to bios, pages allocated, work items run, sleeps). Each event has
+ * names for several kernel eras; the first that can be probed counts. A
+ * kprobe costs a trap per hit, so such a run is for the counts, not the
+ * times.
+ */
+struct bench_count {
+	const char *key;
+	const char * const names[3];
+	struct kprobe kp;
+	bool on;
+	atomic64_t hits;
+};
+
+static struct bench_count bcounts[] = {
+	{ .key = "bios", .names = { "submit_bio_noacct", "generic_make_request" } },
+	{ .key = "addpage", .names = { "bio_add_page" } },
+	{ .key = "pages", .names = { "__alloc_pages", "__alloc_pages_nodemask" } },
+	{ .key = "works", .names = { "process_one_work" } },
+	{ .key = "sleeps", .names = { "schedule" } },
+};
+
+static int count_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	atomic64_inc(&container_of(kp, struct bench_count, kp)->hits);
+	return 0;
+}
+
+static void counts_start(void)
+{
+	struct bench_count *bc;
+	unsigned int i;
+
+	for (bc = bcounts; counts && bc < bcounts + ARRAY_SIZE(bcounts); bc++) {
+		for (i = 0; i < ARRAY_SIZE(bc->names) && bc->names[i]; i++) {
+			memset(&bc->kp, 0, sizeof(bc->kp));
+			bc->kp.symbol_name = bc->names[i];
+			bc->kp.pre_handler = count_hit;
+			if (!register_kprobe(&bc->kp)) {
+				bc->on = true;
+				break;
+			}
+		}
+		if (!bc->on)
+			pr_warn("dmio_bench: cannot count %s\n", bc->key);
+	}
+}
+
+static void counts_stop(void)
+{
+	struct bench_count *bc;
+
+	for (bc = bcounts; bc < bcounts + ARRAY_SIZE(bcounts); bc++)
+		if (bc->on)
+			unregister_kprobe(&bc->kp);
+}
+
+static void counts_reset(void)
+{
+	struct bench_count *bc;
+
+	for (bc = bcounts; bc < bcounts + ARRAY_SIZE(bcounts); bc++)
+		atomic64_set(&bc->hits, 0);
+}
+
 struct bench_sample {
+	u64 counts[ARRAY_SIZE(bcounts)];
 	u64 ios;
 	u64 wall_ns;
 	u64 busy_ns;
@@ -686,6 +758,7 @@ static void measure(enum bench_engine e, u64 budget_ns, struct bench_sample *s)
 	int err = 0;
 
 	sema_init(&run.slots, qd ? qd : 1);
+	counts_reset();
 	atomic_set(&run.errors, 0);
 	atomic_set(&run.done, 0);
 	atomic_set(&run.nlat, 0);
@@ -709,6 +782,8 @@ static void measure(enum bench_engine e, u64 budget_ns, struct bench_sample *s)
 		down(&run.slots);
 	s->wall_ns = ktime_get_ns() - start;
 	s->busy_ns = cpu_busy_ns() - busy;
+	for (i = 0; i < ARRAY_SIZE(bcounts); i++)
+		s->counts[i] = atomic64_read(&bcounts[i].hits);
 	s->ios = seq;
 	s->errors = atomic_read(&run.errors);
 	s->refused = err;
@@ -793,6 +868,7 @@ static bool emit_sample(const struct bench_dev *dev, enum bench_engine e,
 			unsigned int rep, const struct bench_sample *s)
 {
 	const struct bench_cell *c = run.cell;
+	unsigned int i;
 
 	emit("sample dev=%s cell=%s engine=%s rep=%u ",
 	     dev->name, c->name, engine_name[e], rep);
@@ -803,6 +879,9 @@ static bool emit_sample(const struct bench_dev *dev, enum bench_engine e,
 	if (c->qd)
 		emit("lat_n=%u lat_p50_ns=%u lat_p99_ns=%u ", s->lat_n,
 		     s->lat_p50, s->lat_p99);
+	for (i = 0; i < ARRAY_SIZE(bcounts); i++)
+		if (bcounts[i].on)
+			emit("n_%s=%llu ", bcounts[i].key, s->counts[i]);
 	emit("errors=%u refused=%d\n", s->errors, s->refused);
 	if (s->ios && !s->errors && !s->refused)
 		return true;
@@ -986,7 +1065,9 @@ static int __init bench_init(void)
 		err = -ENOMEM;
 		goto clients;
 	}
+	counts_start();
 	run_all();
+	counts_stop();
 	out_blob.data = out;
 	out_blob.size = out_len;
 	out_dir = debugfs_create_dir("dmio_bench", NULL);
