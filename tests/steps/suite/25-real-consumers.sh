@@ -2,24 +2,30 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Matrix step: real dm-io consumers that nobody here wrote, built against
-# SUITE's headers with ONLY their `#include <linux/dm-io.h>` line changed to
-# the drop-in `#include <dmio/dm-io.h>` (and KBUILD_EXTRA_SYMBOLS=dmio's
-# Module.symvers), then loaded beside dm-mod in one guest of the suite's
-# kernel and run with workloads whose every byte is checked
-# (tests/harness/guest/real-consumers.sh):
+# SUITE's headers with ONLY their `#include <linux/dm-io.h>` and
+# `#include <linux/dm-kcopyd.h>` lines changed to the drop-ins
+# `#include <dmio/dm-io.h>` and `#include <dmio/dm-kcopyd.h>` (and
+# KBUILD_EXTRA_SYMBOLS=dmio's Module.symvers), then loaded beside dm-mod in
+# one guest of the suite's kernel and run with workloads whose every byte
+# is checked (tests/harness/guest/real-consumers.sh):
 #   rapiddisk-cache  from the suite's rapiddisk-dkms (bookworm's where the
 #                    suite has none)
 #   dm-snapshot      persistent exception store: dm-snap-persistent.c
-#                    writes its metadata through dm-io
+#                    writes its metadata through dm-io; dm-snap.c copies
+#                    chunks to the snapshot (copy on write) through kcopyd
 #   dm-integrity     journal and superblock through dm-io
-#   dm-writecache    metadata through dm-io (writeback through kcopyd)
+#   dm-writecache    metadata through dm-io, writeback to the origin
+#                    through kcopyd
+#   dm-mirror        dm-raid1.c: writes to every leg with one dm-io request,
+#                    resync of a new leg through kcopyd (one source, several
+#                    destinations)
 # The last three are rebuilt out of tree from the suite's linux-source
 # package of that very kernel (the version of its headers package).
 #
 # A consumer that does not build for a reason of its own (its other kernel
 # API use) is skipped with its first error line; one whose diagnostics
 # point at dm-io (the drop-in, dm_io names) fails, as does one that builds
-# but binds to dm-mod's dm_io symbols instead of dmio's.
+# but binds to dm-mod's dm_io or dm_kcopyd symbols instead of dmio's.
 #
 # Downloads and the extracted kernel sources are cached in
 # $DMIO_CACHE/real (keyed by package version), so a warm run builds and
@@ -38,14 +44,15 @@ REAL_CACHE=$DMIO_CACHE/real
 RAPIDDISK_FALLBACK_SUITE=bookworm
 # The guest runs them in this order; dm-integrity last, since it is the one
 # that needs dm-bufio's own dm-io client to work through the drop-in.
-CONSUMERS="rapiddisk-cache dm-snapshot dm-writecache dm-integrity"
+CONSUMERS="rapiddisk-cache dm-snapshot dm-writecache dm-mirror dm-integrity"
 # The checks of each consumer's guest workload, in KTAP order.
 GUEST_CHECKS_rapiddisk_cache="target_loads write_read_back second_pass_hits_cache origin_has_data"
 GUEST_CHECKS_dm_snapshot="target_loads origin_and_snapshot_data persistent_reload"
 GUEST_CHECKS_dm_integrity="target_loads write_read_back corrupt_sector_fails_read"
 GUEST_CHECKS_dm_writecache="target_loads write_read_back flush_to_origin"
+GUEST_CHECKS_dm_mirror="target_loads resync_copies_to_legs write_reaches_every_leg"
 # One ramdisk pair per consumer (see the guest script).
-export MODPARAMS_brd="rd_nr=8 rd_size=32768"
+export MODPARAMS_brd="rd_nr=11 rd_size=32768"
 
 croot=$(chroot_dir "$suite")
 # The dmio build and this step's build folder, as the chroot sees them.
@@ -112,10 +119,15 @@ fetch() {
 # tarball, into $REAL_CACHE/src/VERSION (run under the cache lock).
 MD_FILES=('*/drivers/md/Makefile' '*/drivers/md/dm*.h' '*/drivers/md/dm-snap*.c'
 	'*/drivers/md/dm-exception-store.c' '*/drivers/md/dm-integrity.c'
-	'*/drivers/md/dm-writecache.c')
+	'*/drivers/md/dm-writecache.c' '*/drivers/md/dm-raid1.c')
+# An extraction is complete for the file list it was made with: a longer
+# list extracts again.
+md_complete() {
+	[ "$(cat "$1/.complete" 2>/dev/null)" = "${MD_FILES[*]}" ]
+}
 extract_md() {
 	local deb=$1 dest=$2 tarball
-	[ -f "$dest/.complete" ] && return 0
+	md_complete "$dest" && return 0
 	rm -rf "$dest.tmp"
 	mkdir -p "$dest.tmp"
 	tarball=$(dpkg-deb -c "$deb" | awk '{ print $NF }' |
@@ -129,28 +141,30 @@ extract_md() {
 	[ -f "$dest.tmp/drivers/md/dm.h" ] || { say "nothing extracted from $deb"; return 1; }
 	rm -rf "$dest"
 	mv "$dest.tmp" "$dest"
-	touch "$dest/.complete"
+	echo "${MD_FILES[*]}" >"$dest/.complete"
 }
 
-# Replace the one include line in the given files (in place) and show the
-# change; fail unless every change is exactly that line, one per file that
-# had it, and some file had it.
+# Replace the dm-io and dm-kcopyd include lines in the given files (in
+# place) and show the change; fail unless every change is exactly such a
+# line, and some file had one.
 replace_include() {
-	local f changed=0 lines
+	local f changed=0 lines includes
 	for f; do
 		cp "$f" "$f.orig"
-		sed -i 's|^#include <linux/dm-io\.h>|#include <dmio/dm-io.h>|' "$f"
+		includes=$(grep -cE '^#include <linux/dm-(io|kcopyd)\.h>' "$f")
+		sed -i -e 's|^#include <linux/dm-io\.h>|#include <dmio/dm-io.h>|' \
+			-e 's|^#include <linux/dm-kcopyd\.h>|#include <dmio/dm-kcopyd.h>|' "$f"
 		diff -u --label "a/${f##*/}" --label "b/${f##*/}" "$f.orig" "$f" |
 			sed 's/^/    /'
 		lines=$(diff "$f.orig" "$f" | grep -c '^[<>]')
-		case $lines in
-		0) ;;
-		2) changed=$((changed + 1)) ;;
-		*) echo "# $(basename "$f"): $lines lines changed"; return 1 ;;
-		esac
+		if [ "$lines" -ne $((2 * includes)) ]; then
+			echo "# $(basename "$f"): $lines lines changed for $includes include(s)"
+			return 1
+		fi
+		changed=$((changed + includes))
 		rm -f "$f.orig"
 	done
-	echo "# include line replaced in $changed file(s)"
+	echo "# $changed include line(s) replaced"
 	[ $changed -gt 0 ]
 }
 
@@ -170,7 +184,7 @@ build_module() {
 		first=$(grep -m1 -E 'error:' "$log" | sed "s|$build_in/$name/||")
 		first=${first:-$(tail -n 1 "$log")}
 		# dm-io's names or the drop-in in any diagnostic: dm-io's fault.
-		if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dmio|dm_io'; then
+		if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd'; then
 			state[$name]=fail
 			why[$name]="dm-io: $first"
 		else
@@ -179,15 +193,17 @@ build_module() {
 		fi
 		return
 	fi
-	if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dmio|dm_io'; then
+	if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd'; then
 		state[$name]=fail
-		why[$name]="dm-io warnings: $(grep -m1 -E '(error|warning):.*(dm-io\.h|dmio|dm_io)' "$log")"
+		why[$name]="dm-io warnings: $(grep -m1 -E '(error|warning):.*(dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd)' "$log")"
 		return
 	fi
-	# Its dm-io calls must bind to dmio's exports, none to dm-mod's.
+	# Its dm-io and kcopyd calls must bind to dmio's exports, none to
+	# dm-mod's.
 	undef=$(nm -u "$ko" | awk '{ print $2 }')
 	bad=$(echo "$undef" |
-		grep -E '^dm_io(_client_create|_client_destroy|_client_resize)?$' | tr '\n' ' ')
+		grep -E '^(dm_io(_client_create|_client_destroy|_client_resize)?|dm_kcopyd_.*)$' |
+		tr '\n' ' ')
 	uses=$(echo "$undef" | grep '^dmio_' | tr '\n' ' ')
 	if [ -n "$bad" ]; then
 		state[$name]=fail
@@ -260,7 +276,7 @@ kver=$(in_chroot "$suite" dpkg-query -W -f '${Version}' "linux-headers-$abi")
 series=$(echo "$abi" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
 srcdir=$REAL_CACHE/src/linux-source-$kver
 echo "# kernel $abi: linux-source-$series $kver"
-if [ ! -f "$srcdir/.complete" ]; then
+if ! md_complete "$srcdir"; then
 	say "$suite: linux-source-$series $kver"
 	deb=$(fetch "$suite" "linux-source-$series" "$kver") &&
 		(cache_locked "real-src-$kver" extract_md "$deb" "$srcdir") &&
@@ -272,14 +288,15 @@ declare -A ksrc=(
 	[dm-snapshot]="dm-snap.c dm-exception-store.c dm-snap-transient.c dm-snap-persistent.c"
 	[dm-integrity]="dm-integrity.c"
 	[dm-writecache]="dm-writecache.c"
+	[dm-mirror]="dm-raid1.c"
 )
-for c in dm-snapshot dm-writecache dm-integrity; do
+for c in dm-snapshot dm-writecache dm-mirror dm-integrity; do
 	src_ok=1
 	missing=
 	for f in ${ksrc[$c]}; do
 		[ -f "$md/$f" ] || missing="$missing $f"
 	done
-	if [ ! -f "$srcdir/.complete" ]; then
+	if ! md_complete "$srcdir"; then
 		why[$c]="linux-source-$series $kver: download or extraction failed"
 	elif [ -n "$missing" ]; then
 		why[$c]="this kernel has no$missing"
@@ -304,7 +321,7 @@ for c in dm-snapshot dm-writecache dm-integrity; do
 	note[$c]="linux-source-$series $kver"
 	if [ $src_ok -eq 0 ]; then
 		result 0 "$(var "$c")_source (${note[$c]}; include line only)"
-	elif [ -f "$srcdir/.complete" ] && [ -n "$missing" ]; then
+	elif md_complete "$srcdir" && [ -n "$missing" ]; then
 		# Only a kernel without the module is a reason to skip.
 		state[$c]=skip
 		result_skip "$(var "$c")_source" "${why[$c]}"
@@ -334,7 +351,8 @@ done
 moddir=$kdest/lib/modules/$abi
 deps=$(awk '{
 		f = $1; sub(/:$/, "", f); sub(/.*\//, "", f); sub(/\.ko.*/, "", f)
-		if (f == "dm-snapshot" || f == "dm-integrity" || f == "dm-writecache")
+		if (f == "dm-snapshot" || f == "dm-integrity" || f == "dm-writecache" ||
+		    f == "dm-mirror")
 			for (i = 2; i <= NF; i++) {
 				d = $i; sub(/.*\//, "", d); sub(/\.ko.*/, "", d); print d
 			}
