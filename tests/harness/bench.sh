@@ -15,6 +15,11 @@
 #   BENCH_MS=50 BENCH_REPS=3    per engine, per repetition of a cell (guest
 #                               time: instructions under icount, see lib.sh)
 #   BENCH_ONLY=4k,mem-          only the cells whose name contains one of these
+#   BENCH_COUNTS=1              also count kernel events per measurement
+#                               (kprobes on bio submission, bio_add_page,
+#                               page allocation, work items, schedule());
+#                               the probes cost time: a run for the counts
+#   BENCH_CMDLINE=init_on_alloc=0   more arguments for the guest kernel
 #   BENCH_SMPS="1 2"            virtual CPUs, one guest run each. 1 counts
 #                               instructions (icount); QEMU 7.2 hangs with
 #                               -smp 2 under -icount, so more than one vCPU

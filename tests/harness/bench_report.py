@@ -16,6 +16,11 @@ engine's in the denominator, the median of the ratios of each repetition
 per repetition, the faster of dmio's two completion modes. Writes
 OUTDIR/table.txt, OUTDIR/bench.json and, per run, OUTDIR/regions-RUN.{dat,gp}
 for gnuplot (regions-RUN.png).
+
+Copy cells (named copy-*) compare dmio_copy() ("dmio") with the kernel's
+dm_kcopyd_copy() ("kcopyd") and get a table of their own: MiB of the source
+copied per second, CPU time per MiB, the throughput ratio dmio/kcopyd (the
+median of the per-repetition ratios) and the completion latency per copy.
 """
 import json
 import statistics
@@ -31,6 +36,12 @@ DEVICES = {
     "brd": "brd /dev/ram0: copies the data inside submit_bio()",
 }
 ASYNC_DEVS = ("nb-soft", "nb-t10us", "nb-t100us")
+COPY_ENGINES = ("dmio", "kcopyd")
+MIB = 1 << 20
+
+
+def is_copy(name):
+    return name.startswith("copy-")
 
 
 def parse(path):
@@ -60,6 +71,10 @@ def sample_of(s):
     if "lat_p50_ns" in s:
         r.update(lat_n=int(s["lat_n"]), lat_p50_ns=int(s["lat_p50_ns"]),
                  lat_p99_ns=int(s["lat_p99_ns"]))
+    # BENCH_COUNTS=1: kernel events during the measurement (kprobes).
+    n = {k[2:]: int(v) for k, v in s.items() if k.startswith("n_")}
+    if n:
+        r["counts"] = n
     return r
 
 
@@ -81,6 +96,8 @@ def engine_stats(reps):
 def summarize(samples):
     cells, order = {}, []
     for s in samples:
+        if is_copy(s["cell"]):
+            continue
         key = (s["dev"], s["cell"])
         if key not in cells:
             cells[key] = {"dev": s["dev"], "cell": s["cell"],
@@ -107,6 +124,50 @@ def summarize(samples):
             c["p99_vs_dm_io"] = {e: c["engines"][e]["lat_p99_us"] / k if k else 0.0
                                  for e in ("dmio", "dmio-endio")
                                  if e in c["engines"]}
+        out.append(c)
+    return out
+
+
+def copy_sample(s):
+    r = sample_of(s)
+    mib = r["ios"] * int(s["size"]) / MIB
+    r["mib_s"] = mib * 1e9 / r["wall_ns"] if r["wall_ns"] else 0.0
+    r["cpu_us_mib"] = r["busy_ns"] / 1e3 / mib if mib else 0.0
+    return r
+
+
+def summarize_copies(samples):
+    """The copy cells: per engine MiB/s, CPU per MiB, latency per copy."""
+    cells, order = {}, []
+    for s in samples:
+        if not is_copy(s["cell"]):
+            continue
+        key = (s["dev"], s["cell"])
+        if key not in cells:
+            cells[key] = {"dev": s["dev"], "cell": s["cell"],
+                          "size": int(s["size"]), "dests": int(s["regions"]),
+                          "qd": int(s["qd"]), "engines": {}}
+            order.append(key)
+        cells[key]["engines"].setdefault(s["engine"], []).append(copy_sample(s))
+    out = []
+    for key in order:
+        c = cells[key]
+        raw = c["engines"]
+        c["engines"] = {}
+        for e, reps in raw.items():
+            st = engine_stats(reps)
+            st["mib_s"] = spread([r["mib_s"] for r in reps])
+            st["cpu_us_per_mib"] = spread([r["cpu_us_mib"] for r in reps])
+            if all("counts" in r for r in reps):
+                mib = sum(r["ios"] for r in reps) * c["size"] / MIB
+                st["counts_per_mib"] = {k: sum(r["counts"][k] for r in reps) / mib
+                                        for k in reps[0]["counts"]} if mib else {}
+            c["engines"][e] = st
+        c["ratios"] = {"dmio/kcopyd": paired_ratio(raw.get("dmio", []),
+                                                   raw.get("kcopyd", []))}
+        d, k = (c["engines"].get(e, {}).get("cpu_us_per_mib", {}).get("median")
+                for e in COPY_ENGINES)
+        c["cpu_kcopyd/dmio"] = k / d if d and k else None
         out.append(c)
     return out
 
@@ -168,6 +229,75 @@ def targets(cells, reserve):
     res.append(("reserve per client: dmio <= dm-io", m is not None and k is not None and m <= k,
                 "dmio %s B, dm-io %s B" % (m, k)))
     return res
+
+
+def copy_targets(copies):
+    return [ratio_target(copies, "dmio_copy / kcopyd >= 1.00 on every copy cell",
+                         "dmio/kcopyd", 1.0),
+            ratio_target(copies, "dmio_copy / kcopyd >= 1.30 on copies to >= 2 "
+                         "destinations", "dmio/kcopyd", 1.3,
+                         lambda c: c["dests"] >= 2)]
+
+
+COPY_HEAD = "%-9s %-16s %9s %9s %5s %8s %8s %6s %5s %7s %7s %7s %7s"
+
+
+def copy_header():
+    return ["   copies: dmio_copy() against the kernel's dm_kcopyd_copy() (dm-mod), "
+            "one source region to dN destinations, qdQ copies in flight, the same "
+            "devices, engines alternating per repetition;",
+            "   MiB/s: MiB of the source copied per second (each copy writes it to "
+            "every destination), median over repetitions (spr: widest "
+            "(max-min)/median, %);",
+            "   cpu: median CPU us per MiB copied (busy time of all CPUs); "
+            "dmio/kcopyd: throughput ratio, median of per-repetition ratios "
+            "(> 1: dmio faster);",
+            "   cpu k/d: kcopyd's CPU per MiB over dmio's (> 1: dmio cheaper); "
+            "p50/p99: completion latency per copy, submit -> callback, ms",
+            COPY_HEAD % ("dev", "cell", "MiB/s:dmio", "kcopyd", "spr", "cpu:dmio",
+                         "kcopyd", "dmio/", "cpu", "p50:dmio", "kcopyd",
+                         "p99:dmio", "kcopyd"),
+            COPY_HEAD % ("", "", "MiB/s", "MiB/s", "%", "us/MiB", "us/MiB",
+                         "kcopyd", "k/d", "ms", "ms", "ms", "ms")]
+
+
+def copy_row(c):
+    st = c["engines"]
+    med = lambda e, k: st[e][k]["median"] if e in st else None
+    lat = lambda e, k: st[e][k] / 1e3 if e in st and k in st[e] else None
+    spr = max(((s["mib_s"]["max"] - s["mib_s"]["min"]) / s["mib_s"]["median"] * 100
+               for s in st.values() if s["mib_s"]["median"]), default=None)
+    cols = ["%-9s %-16s" % (c["dev"], c["cell"])]
+    cols += [fmt(med(e, "mib_s"), "%.1f", 9) for e in COPY_ENGINES]
+    cols.append(fmt(spr, "%.1f", 5))
+    cols += [fmt(med(e, "cpu_us_per_mib"), "%.0f", 8) for e in COPY_ENGINES]
+    cols.append(fmt(c["ratios"]["dmio/kcopyd"], "%.2f", 6))
+    cols.append(fmt(c["cpu_kcopyd/dmio"], "%.2f", 5))
+    cols += [fmt(lat(e, "lat_p50_us"), "%.2f", 7) for e in COPY_ENGINES]
+    cols += [fmt(lat(e, "lat_p99_us"), "%.2f", 7) for e in COPY_ENGINES]
+    return " ".join(cols)
+
+
+def copy_counts(copies):
+    """BENCH_COUNTS=1: kernel events per MiB copied, per engine."""
+    keys = []
+    for c in copies:
+        for st in c["engines"].values():
+            keys += [k for k in st.get("counts_per_mib", {}) if k not in keys]
+    if not keys:
+        return []
+    lines = ["   counts (BENCH_COUNTS=1, kprobes; their traps slow every engine): "
+             "kernel events per MiB copied: bios submitted (submit_bio_noacct), "
+             "bio_add_page() calls, pages allocated, work items run, schedule() calls",
+             "%-9s %-16s %-6s " % ("dev", "cell", "engine") +
+             " ".join("%9s" % k for k in keys)]
+    for c in copies:
+        for e in COPY_ENGINES:
+            n = c["engines"].get(e, {}).get("counts_per_mib")
+            if n:
+                lines.append("%-9s %-16s %-6s " % (c["dev"], c["cell"], e) +
+                             " ".join(fmt(n.get(k), "%.1f", 9) for k in keys))
+    return lines
 
 
 def plot(outdir, run, abi, cells):
@@ -273,15 +403,22 @@ def main():
         run = suite if smp == "1" else "%s-smp%s" % (suite, smp)
         header, reserve, samples = parse(raw)
         cells = summarize(samples)
-        tg = targets(cells, reserve)
+        copies = summarize_copies(samples)
+        # A run of copy cells only (BENCH_ONLY=copy-) has no write targets.
+        tg = targets(cells, reserve) if cells else []
+        tg += copy_targets(copies) if copies else []
         doc["runs"][run] = {"suite": suite, "abi": abi, "vcpus": int(smp),
                             "clock": clock, "params": header, "reserve": reserve,
-                            "cells": cells,
+                            "cells": cells, "copies": copies,
                             "targets": [{"target": t, "met": m, "detail": d}
                                         for t, m, d in tg]}
         plot(outdir, run, abi, cells)
         lines += run_header(suite, abi, smp, clock, header)
         lines += [row(c) for c in cells]
+        if copies:
+            lines += copy_header()
+            lines += [copy_row(c) for c in copies]
+            lines += copy_counts(copies)
         for e in ("dmio", "dm-io"):
             r = reserve.get(e, {})
             lines.append("reserve %-5s %6s bytes per client: %s" % (

@@ -751,15 +751,19 @@ debug_console_verdict() {
 # and repetition, REPS repetitions. The console (results between the
 # dmio-bench-results-begin/end markers) goes to LOG.
 # Usage: bench_boot ABI KDEST BUILT LOG MS REPS
+# brd's /dev/ram0 is BENCH_BRD_KB large (default 256 MiB): the copy cells
+# want room for the source and 8 destinations of 8 MiB, a few copies
+# apart (brd allocates only the pages written).
 bench_boot() {
 	local abi=$1 kdest=$2 built=$3 log=$4 ms=$5 reps=$6 initrd
 	initrd=$(mktemp)
+	MODPARAMS_brd="rd_nr=2 rd_size=${BENCH_BRD_KB:-262144}" \
 	EXTRA_FILES="$built/dmio.ko:dmio/dmio.ko $built/tests/selftest/dmio_bench.ko:dmio/dmio_bench.ko" \
 		initramfs_build "$initrd" "$kdest" "$abi" \
 		"$DMIO_TOP/tests/harness/guest/bench.sh" $GUEST_MODULES
 	# Unknown name=value kernel arguments become init's environment.
 	bench_qemu "$(vmlinuz_path "$kdest" "$abi")" "$initrd" "$log" \
-		"bench_ms=$ms bench_reps=$reps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}"
+		"bench_ms=$ms bench_reps=$reps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}${BENCH_COUNTS:+ bench_counts=$BENCH_COUNTS}${BENCH_CMDLINE:+ $BENCH_CMDLINE}"
 	rm -f "$initrd"
 }
 

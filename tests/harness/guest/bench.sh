@@ -7,14 +7,17 @@
 #   nullb1  irqmode=1: completes from a softirq
 #   nullb2  irqmode=2: completes from a timer after 10 us
 #   nullb3  irqmode=2: completes from a timer after 100 us
-# and brd's /dev/ram0; then dmio_bench measures dmio (both completion
-# modes), the kernel's dm-io and a bare bio loop on them, and its results
-# are copied to the console between markers.
-# bench_ms, bench_reps and bench_only come from the kernel command line
-# (init's environment).
+# and brd's /dev/ram0 (its size: BENCH_BRD_KB in lib.sh); then dmio_bench
+# measures dmio (both completion modes), the kernel's dm-io and a bare bio
+# loop on them, and dmio_copy() against the kernel's dm_kcopyd_copy() on
+# nullb1, nullb2 and ram0, and its results are copied to the console
+# between markers.
+# bench_ms, bench_reps, bench_only and bench_counts come from the kernel
+# command line (init's environment).
 ms=${bench_ms:-50}
 reps=${bench_reps:-3}
 only=${bench_only:-}
+counts=${bench_counts:-0}
 
 # make_nullb NAME IRQMODE [COMPLETION_NSEC]
 make_nullb() {
@@ -41,7 +44,7 @@ obj=$(cat /sys/kernel/slab/io/object_size 2>/dev/null || echo 0)
 echo "dmio-bench: dm-io struct io object size: $obj"
 insmod /dmio/dmio_bench.ko null_dev=/dev/nullb0 soft_dev=/dev/nullb1 \
 	t10_dev=/dev/nullb2 t100_dev=/dev/nullb3 brd_dev=/dev/ram0 \
-	ms="$ms" reps="$reps" only="$only" dm_io_obj_size="$obj" ||
+	ms="$ms" reps="$reps" only="$only" counts="$counts" dm_io_obj_size="$obj" ||
 	echo "dmio-guest: insmod dmio_bench.ko failed"
 echo "dmio-bench-results-begin"
 cat /sys/kernel/debug/dmio_bench/results
