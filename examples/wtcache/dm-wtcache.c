@@ -39,6 +39,7 @@ struct slot {
 	sector_t block;		/* origin block held, when valid */
 	u32 gen;		/* bumped whenever the slot may change */
 	u16 readers;		/* hits being read from the slot */
+	u16 bypassing;		/* writes of its blocks going to the origin alone */
 	u8 writer;		/* a fill or write is changing the slot */
 	u8 valid;
 };
@@ -65,6 +66,7 @@ struct wt_io {
 	u32 gen;
 	enum wt_kind kind;
 	bool owns_slot;		/* this bio is the slot's writer */
+	bool bypassing;		/* counted in the slot's bypassing */
 	unsigned long error;	/* of the request handed to @work */
 	struct work_struct work;
 };
@@ -175,6 +177,17 @@ static void count_fill(struct wtcache *wc)
 	spin_unlock_irqrestore(&wc->lock, flags);
 }
 
+/* A write that went around the cache is on the origin: fills may go on. */
+static void bypass_done(struct wt_io *io)
+{
+	struct wtcache *wc = io->wc;
+	unsigned long flags;
+
+	spin_lock_irqsave(&wc->lock, flags);
+	wc->slot[io->slot].bypassing--;
+	spin_unlock_irqrestore(&wc->lock, flags);
+}
+
 /*
  * What to do once a request completed. Where it submits more I/O (a miss's
  * fill, a failed hit's retry on the origin) it runs in process context,
@@ -224,6 +237,9 @@ static void io_continue(struct wt_io *io, unsigned long error)
 		error &= 1;
 		break;
 	case WT_BYPASS:
+		if (io->bypassing)
+			bypass_done(io);
+		break;
 	case WT_FLUSH:
 		break;
 	}
@@ -260,17 +276,22 @@ static void io_done(unsigned long error, void *context)
 }
 
 /*
- * Claim a slot for changing it: only when nobody reads or changes it. The
- * slot is invalid until the change completes.
+ * Claim a slot for changing it: only when nobody reads or changes it, and
+ * no write of one of its blocks is on its way to the origin alone (a fill
+ * could read the origin before that write lands, and keep the old data).
+ * The slot is invalid until the change completes, but names its new block
+ * at once, so that a write of that block meanwhile (drop_block()) keeps
+ * the change from validating what it brings.
  */
 static bool claim_slot(struct wtcache *wc, struct wt_io *io)
 {
 	struct slot *s = &wc->slot[io->slot];
 
-	if (s->writer || s->readers)
+	if (s->writer || s->readers || s->bypassing)
 		return false;
 	s->writer = 1;
 	s->valid = 0;
+	s->block = io->block;
 	io->gen = ++s->gen;
 	io->owns_slot = true;
 	return true;
@@ -333,6 +354,8 @@ static int map_write(struct wtcache *wc, struct wt_io *io)
 	} else {
 		drop_block(wc, io);
 		wc->bypassed++;
+		s->bypassing++;
+		io->bypassing = true;
 	}
 	spin_unlock_irqrestore(&wc->lock, flags);
 
