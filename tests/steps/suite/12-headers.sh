@@ -16,7 +16,11 @@
 #    <dmio/dm-io-classic.h>, and later-era code that DEFINES its own
 #    functions under those names (global and static, the classic signature
 #    or its own, as flashcache and rapiddisk-cache do) through
-#    <dmio/dm-io.h>: both build with -Werror.
+#    <dmio/dm-io.h>: both build with -Werror;
+#  - the same for kcopyd: the kernel's <linux/dm-kcopyd.h> first, then
+#    <dmio/dm-kcopyd.h>: one #error; every era's kcopyd calls through
+#    <dmio/dm-kcopyd.h>, 2.6.18's through <dmio/kcopyd-classic.h>, and
+#    code with its own kcopyd_* names beside <dmio/dm-kcopyd.h>: -Werror.
 #
 #   12-headers.sh SUITE ABI KDEST BUILT OUTDIR
 set -uo pipefail
@@ -24,7 +28,7 @@ set -uo pipefail
 suite=$1 abi=$2
 
 echo "KTAP version 1"
-echo "1..6"
+echo "1..10"
 
 name_dir="dmio-headers-$(tree_tag)"
 dir="$(chroot_dir "$suite")/build/$name_dir"
@@ -35,11 +39,115 @@ trap 'rm -rf "$dir"' EXIT
 
 cat >"$dir/Kbuild" <<'EOF'
 obj-m := kernel_first.o kcopyd_after.o alone.o classic_first.o classic_calls.o \
-	own_wrappers.o
+	own_wrappers.o kc_kernel_first.o kc_eras.o kc_classic.o kc_own_names.o
 ccflags-y := -I$(src)/include
 CFLAGS_alone.o := -Werror
 CFLAGS_classic_calls.o := -Werror
 CFLAGS_own_wrappers.o := -Werror
+CFLAGS_kc_eras.o := -Werror
+CFLAGS_kc_classic.o := -Werror
+CFLAGS_kc_own_names.o := -Werror
+EOF
+
+cat >"$dir/kc_kernel_first.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/dm-kcopyd.h>
+#include <dmio/dm-kcopyd.h>
+EOF
+
+# Every era's kcopyd calls, in the shapes in-tree users wrote them.
+cat >"$dir/kc_eras.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <dmio/dm-kcopyd.h>
+#include <linux/err.h>
+#include <linux/module.h>
+
+DECLARE_DM_KCOPYD_THROTTLE_WITH_MODULE_PARM(headers_throttle, "percent");
+
+int headers_kcopyd(struct dm_io_region *from, struct dm_io_region *to,
+		   dm_kcopyd_notify_fn fn, void *ctx);
+int headers_kcopyd(struct dm_io_region *from, struct dm_io_region *to,
+		   dm_kcopyd_notify_fn fn, void *ctx)
+{
+	struct dm_kcopyd_client *kc, *old_kc, *mid_kc;
+	void *job;
+	int r;
+
+	r = dm_kcopyd_client_create(16, &old_kc);
+	if (r)
+		return r;
+	mid_kc = dm_kcopyd_client_create();
+	if (IS_ERR(mid_kc))
+		return PTR_ERR(mid_kc);
+	kc = dm_kcopyd_client_create(&dm_kcopyd_throttle);
+	if (IS_ERR(kc))
+		return PTR_ERR(kc);
+	r = dm_kcopyd_copy(old_kc, from, 1, to, 1 << DM_KCOPYD_IGNORE_ERROR,
+			   fn, ctx);
+	dm_kcopyd_copy(kc, NULL, 2, to, BIT(DM_KCOPYD_WRITE_SEQ), fn, ctx);
+	dm_kcopyd_zero(mid_kc, 1, to, 0, fn, ctx);
+	job = dm_kcopyd_prepare_callback(kc, fn, ctx);
+	dm_kcopyd_do_callback(job, 0, 0);
+	dm_kcopyd_client_flush(kc);
+	dm_kcopyd_client_destroy(kc);
+	dm_kcopyd_client_destroy(mid_kc);
+	dm_kcopyd_client_destroy(old_kc);
+	return r + DM_KCOPYD_MAX_REGIONS;
+}
+EOF
+
+cat >"$dir/kc_classic.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <dmio/kcopyd-classic.h>
+
+int headers_kcopyd_classic(struct io_region *from, struct io_region *to,
+			   kcopyd_notify_fn fn, void *ctx);
+int headers_kcopyd_classic(struct io_region *from, struct io_region *to,
+			   kcopyd_notify_fn fn, void *ctx)
+{
+	struct kcopyd_client *kc;
+	int r;
+
+	r = kcopyd_client_create(32, &kc);
+	if (r)
+		return r;
+	r = kcopyd_copy(kc, from, KCOPYD_MAX_REGIONS - 7, to,
+			1 << KCOPYD_IGNORE_ERROR, fn, ctx);
+	kcopyd_client_destroy(kc);
+	return r;
+}
+EOF
+
+# Code with its own functions under the pre-2.6.26 names, over the
+# drop-in (flashcache keeps such wrappers).
+cat >"$dir/kc_own_names.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <dmio/dm-kcopyd.h>
+
+struct kcopyd_client {
+	struct dm_kcopyd_client *kc;
+};
+
+int kcopyd_copy(struct kcopyd_client *c, struct dm_io_region *from,
+		unsigned int num_dests, struct dm_io_region *dests,
+		unsigned int flags, dm_kcopyd_notify_fn fn, void *context);
+int kcopyd_copy(struct kcopyd_client *c, struct dm_io_region *from,
+		unsigned int num_dests, struct dm_io_region *dests,
+		unsigned int flags, dm_kcopyd_notify_fn fn, void *context)
+{
+	return dm_kcopyd_copy(c->kc, from, num_dests, dests, flags, fn, context);
+}
+
+static void kcopyd_client_destroy(struct kcopyd_client *c)
+{
+	dm_kcopyd_client_destroy(c->kc);
+}
+
+void headers_own_kcopyd(struct kcopyd_client *c);
+void headers_own_kcopyd(struct kcopyd_client *c)
+{
+	kcopyd_client_destroy(c);
+}
 EOF
 
 cat >"$dir/classic_first.c" <<'EOF'
@@ -208,6 +316,7 @@ EOF
 # or "clean" (built, no diagnostic).
 check() {
 	local n=$1 name=$2 file=$3 want=$4 out status errors ok=no
+	local message=${5:-'<dmio/dm-io.h> replaces <linux/dm-io.h>'}
 	out=$(in_chroot "$suite" make -C "/usr/src/linux-headers-$abi" \
 		M="/build/$name_dir" "$file.o" 2>&1)
 	status=$?
@@ -215,7 +324,7 @@ check() {
 	case $want in
 	one-error)
 		[ $status -ne 0 ] && [ "$errors" -eq 1 ] &&
-			echo "$out" | grep -q 'error: #error "<dmio/dm-io.h> replaces <linux/dm-io.h>' &&
+			echo "$out" | grep -qF "error: #error \"$message" &&
 			ok=yes ;;
 	clean)
 		[ $status -eq 0 ] && ! echo "$out" | grep -qE '(warning|error):' &&
@@ -235,4 +344,9 @@ check 3 dropin_every_era_werror alone clean
 check 4 kernel_header_then_classic_one_error classic_first one-error
 check 5 classic_calls_through_dm_io_classic_h classic_calls clean
 check 6 own_functions_under_classic_names own_wrappers clean
+check 7 kernel_kcopyd_first_one_error kc_kernel_first one-error \
+	'<dmio/dm-kcopyd.h> replaces <linux/dm-kcopyd.h>'
+check 8 kcopyd_every_era_werror kc_eras clean
+check 9 kcopyd_classic_calls_werror kc_classic clean
+check 10 own_functions_under_kcopyd_names kc_own_names clean
 echo "dmio-guest: done"

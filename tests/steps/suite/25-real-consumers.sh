@@ -2,24 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Matrix step: real dm-io consumers that nobody here wrote, built against
-# SUITE's headers with ONLY their `#include <linux/dm-io.h>` line changed to
-# the drop-in `#include <dmio/dm-io.h>` (and KBUILD_EXTRA_SYMBOLS=dmio's
-# Module.symvers), then loaded beside dm-mod in one guest of the suite's
-# kernel and run with workloads whose every byte is checked
-# (tests/harness/guest/real-consumers.sh):
+# SUITE's headers with ONLY their `#include <linux/dm-io.h>` and
+# `#include <linux/dm-kcopyd.h>` lines changed to the drop-ins
+# `#include <dmio/dm-io.h>` and `#include <dmio/dm-kcopyd.h>` (and
+# KBUILD_EXTRA_SYMBOLS=dmio's Module.symvers), then loaded beside dm-mod in
+# one guest of the suite's kernel and run with workloads whose every byte
+# is checked (tests/harness/guest/real-consumers.sh):
 #   rapiddisk-cache  from the suite's rapiddisk-dkms (bookworm's where the
 #                    suite has none)
 #   dm-snapshot      persistent exception store: dm-snap-persistent.c
-#                    writes its metadata through dm-io
+#                    writes its metadata through dm-io; dm-snap.c copies
+#                    chunks to the snapshot (copy on write) through kcopyd
 #   dm-integrity     journal and superblock through dm-io
-#   dm-writecache    metadata through dm-io (writeback through kcopyd)
+#   dm-writecache    metadata through dm-io, writeback to the origin
+#                    through kcopyd
 # The last three are rebuilt out of tree from the suite's linux-source
 # package of that very kernel (the version of its headers package).
 #
 # A consumer that does not build for a reason of its own (its other kernel
 # API use) is skipped with its first error line; one whose diagnostics
 # point at dm-io (the drop-in, dm_io names) fails, as does one that builds
-# but binds to dm-mod's dm_io symbols instead of dmio's.
+# but binds to dm-mod's dm_io or dm_kcopyd symbols instead of dmio's.
 #
 # Downloads and the extracted kernel sources are cached in
 # $DMIO_CACHE/real (keyed by package version), so a warm run builds and
@@ -132,25 +135,27 @@ extract_md() {
 	touch "$dest/.complete"
 }
 
-# Replace the one include line in the given files (in place) and show the
-# change; fail unless every change is exactly that line, one per file that
-# had it, and some file had it.
+# Replace the dm-io and dm-kcopyd include lines in the given files (in
+# place) and show the change; fail unless every change is exactly such a
+# line, and some file had one.
 replace_include() {
-	local f changed=0 lines
+	local f changed=0 lines includes
 	for f; do
 		cp "$f" "$f.orig"
-		sed -i 's|^#include <linux/dm-io\.h>|#include <dmio/dm-io.h>|' "$f"
+		includes=$(grep -cE '^#include <linux/dm-(io|kcopyd)\.h>' "$f")
+		sed -i -e 's|^#include <linux/dm-io\.h>|#include <dmio/dm-io.h>|' \
+			-e 's|^#include <linux/dm-kcopyd\.h>|#include <dmio/dm-kcopyd.h>|' "$f"
 		diff -u --label "a/${f##*/}" --label "b/${f##*/}" "$f.orig" "$f" |
 			sed 's/^/    /'
 		lines=$(diff "$f.orig" "$f" | grep -c '^[<>]')
-		case $lines in
-		0) ;;
-		2) changed=$((changed + 1)) ;;
-		*) echo "# $(basename "$f"): $lines lines changed"; return 1 ;;
-		esac
+		if [ "$lines" -ne $((2 * includes)) ]; then
+			echo "# $(basename "$f"): $lines lines changed for $includes include(s)"
+			return 1
+		fi
+		changed=$((changed + includes))
 		rm -f "$f.orig"
 	done
-	echo "# include line replaced in $changed file(s)"
+	echo "# $changed include line(s) replaced"
 	[ $changed -gt 0 ]
 }
 
@@ -170,7 +175,7 @@ build_module() {
 		first=$(grep -m1 -E 'error:' "$log" | sed "s|$build_in/$name/||")
 		first=${first:-$(tail -n 1 "$log")}
 		# dm-io's names or the drop-in in any diagnostic: dm-io's fault.
-		if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dmio|dm_io'; then
+		if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd'; then
 			state[$name]=fail
 			why[$name]="dm-io: $first"
 		else
@@ -179,15 +184,17 @@ build_module() {
 		fi
 		return
 	fi
-	if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dmio|dm_io'; then
+	if grep -E '(error|warning):' "$log" | grep -qE 'dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd'; then
 		state[$name]=fail
-		why[$name]="dm-io warnings: $(grep -m1 -E '(error|warning):.*(dm-io\.h|dmio|dm_io)' "$log")"
+		why[$name]="dm-io warnings: $(grep -m1 -E '(error|warning):.*(dm-io\.h|dm-kcopyd\.h|dmio|dm_io|dm_kcopyd)' "$log")"
 		return
 	fi
-	# Its dm-io calls must bind to dmio's exports, none to dm-mod's.
+	# Its dm-io and kcopyd calls must bind to dmio's exports, none to
+	# dm-mod's.
 	undef=$(nm -u "$ko" | awk '{ print $2 }')
 	bad=$(echo "$undef" |
-		grep -E '^dm_io(_client_create|_client_destroy|_client_resize)?$' | tr '\n' ' ')
+		grep -E '^(dm_io(_client_create|_client_destroy|_client_resize)?|dm_kcopyd_.*)$' |
+		tr '\n' ' ')
 	uses=$(echo "$undef" | grep '^dmio_' | tr '\n' ' ')
 	if [ -n "$bad" ]; then
 		state[$name]=fail
