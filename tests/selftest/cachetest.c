@@ -204,9 +204,7 @@ static void run_integrity(bool verify)
 		ktap_report(KTAP_FAIL, "%s_setup", name);
 		return;
 	}
-	if (!ops_seed)
-		ktap_diag("%s: seed %u, random operations", name, seed);
-	else
+	if (ops_seed)
 		ktap_diag("%s: seed %u, ops_seed %u", name, seed, ops_seed);
 	if (verify) {
 		/* A device that a run with these seeds wrote: is it all there? */

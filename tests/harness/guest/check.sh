@@ -165,7 +165,7 @@ elif insmod /dmio/dm-wtcache.ko &&
 	wb_result 0 "wb_target_created ($(dmsetup table wtc | cut -d' ' -f6-))"
 
 	# check-debug shortens it, as the flaky case above.
-	wb_ops=${CACHE_FLAKY_OPS:-1000}
+	wb_ops=${CACHE_FLAKY_OPS:-500}
 	wb_write wb_racing 11 "$wb_ops"
 	rc=$?
 	dmsetup message wtc 0 clean
@@ -180,7 +180,7 @@ elif insmod /dmio/dm-wtcache.ko &&
 
 	# No background cleaning: the run leaves dirty blocks for certain.
 	dmsetup message wtc 0 clean_delay 0
-	wb_write wb_fault 12 400
+	wb_write wb_fault 12 200
 	rc=$?
 	dirty1=$(wt_stat dirty)
 	errors1=$(wt_stat clean_errors)
@@ -204,19 +204,19 @@ elif insmod /dmio/dm-wtcache.ko &&
 		sleep 1
 		t=$((t + 1))
 	done
-	wb_verify wb_fault 12 400
+	wb_verify wb_fault 12 200
 	[ $? = 0 ] && [ "$(wt_stat dirty)" = 0 ]
 	wb_result $? "wb_background_cleans_once_origin_is_back (${t} s, cleaned $(wt_stat cleaned))"
 
 	# dm suspends a target before removing it: that cleans.
 	dmsetup message wtc 0 clean_delay 0
-	wb_write wb_remove 13 200
+	wb_write wb_remove 13 100
 	rc=$?
 	dirty1=$(wt_stat dirty)
 	echo "# wtcache write-back: $(dmsetup status wtc)"
 	dmsetup remove --noudevsync wtc
 	rc2=$?
-	wb_verify wb_remove 13 200
+	wb_verify wb_remove 13 100
 	[ $? = 0 ] && [ $rc = 0 ] && [ $rc2 = 0 ] && [ "${dirty1:-0}" -gt 0 ] &&
 		! dmesg | grep -q 'data is lost'
 	wb_result $? "wb_remove_cleans_dirty_blocks_first (dirty $dirty1)"
