@@ -703,9 +703,9 @@ static void clean_done(int read_err, unsigned long write_err, void *context)
 	}
 	__clear_bit(job - wc->job, &wc->jobs_busy);
 	retry_deferred(wc);
-	/* Under the lock: once the last job is seen free, wc may go away. */
-	wake_up(&wc->clean_wait);
 	spin_unlock_irqrestore(&wc->lock, flags);
+	/* wc outlives this: removal destroys the client, which waits for us. */
+	wake_up(&wc->clean_wait);
 }
 
 static bool clean_job_free(struct wtcache *wc)
@@ -715,12 +715,7 @@ static bool clean_job_free(struct wtcache *wc)
 
 static bool clean_idle(struct wtcache *wc)
 {
-	bool idle;
-
-	spin_lock_irq(&wc->lock);
-	idle = !wc->jobs_busy;
-	spin_unlock_irq(&wc->lock);
-	return idle;
+	return !READ_ONCE(wc->jobs_busy);
 }
 
 /* Copy slot @i to the origin if it is dirty and nobody is changing it. */
