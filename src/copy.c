@@ -691,8 +691,9 @@ struct dmio_copy_client *dmio_copy_client_create(struct dmio_throttle *throttle)
 	/*
 	 * A queue (and rescuer) per client, as kcopyd has: a callback that
 	 * waits for another client's reserve never holds up that client.
+	 * Unbound, as 7.x wants every workqueue to say.
 	 */
-	cc->wq = alloc_workqueue("dmio_copy", WQ_MEM_RECLAIM, 0);
+	cc->wq = alloc_workqueue("dmio_copy", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!cc->wq)
 		goto fail;
 	cc->io = dmio_client_create(0);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of the real-consumers step (tests/steps/suite/25-real-consumers.sh):
 # run the real dm-io consumers the host built against the drop-in
-# <dmio/dm-io.h> (rapiddisk-cache, and the kernel's own dm-snapshot,
-# dm-integrity and dm-writecache) over brd ramdisks, beside dm-mod, with
+# <dmio/dm-io.h> and <dmio/dm-kcopyd.h> (rapiddisk-cache, and the kernel's
+# own dm-snapshot, dm-integrity, dm-writecache and dm-mirror) over brd
+# ramdisks, beside dm-mod, with
 # workloads whose every byte is compared with what was written. Data goes
 # in and out with O_DIRECT, so the page cache never answers for a device.
 #
@@ -12,12 +13,13 @@
 #   dmio-real: result NAME STATUS DETAIL	(STATUS 0: passed)
 # and everything worth a look (status counters, dd's errors) as "# " lines.
 #
-# Devices (brd: rd_nr=8, 32 MiB each):
+# Devices (brd: rd_nr=11, 32 MiB each):
 #   ram0 ram1  rapiddisk-cache: origin, cache (as /dev/rd0: it wants /dev/rd*)
 #   ram2 ram3  dm-snapshot: origin, persistent exception store (COW)
 #   ram4 ram5  dm-integrity: data, metadata (meta_device: data stays at its
 #              own offsets on ram4, so a sector can be corrupted there)
 #   ram6 ram7  dm-writecache: origin, cache (SSD mode)
+#   ram8 ram9 ram10  dm-mirror: three legs, ram8 the primary
 export DM_DISABLE_UDEV=1
 
 # Units of the dd helpers: 64 KiB.
@@ -256,11 +258,59 @@ dm_writecache() {
 	ds remove wc && rmmod dm-writecache || unloaded=1
 }
 
+# dm-mirror (dm-raid1.c), three legs with a core log: ram8 holds data
+# before the mirror exists and the other legs hold other bytes; the resync
+# copies every region from ram8 to both other legs through kcopyd (one
+# source, two destinations). Then a write through the mirror (one dm-io
+# request to all three legs) must reach every leg.
+mirror_synced() {
+	# "0 SZ mirror 3 DEV DEV DEV 64/64 1 AAA 1 core": in sync when N/N.
+	dmsetup status mir | awk '{ i = 5 + $4; n = split($i, a, "/")
+		exit !(n == 2 && a[1] == a[2] && a[2] > 0) }'
+}
+
+dm_mirror() {
+	local sz table t=0 leg ok
+	load dm-mirror || { res dm_mirror_target_loads 1 "insmod failed"; return; }
+	sz=$(blockdev --getsz /dev/ram8)
+	rand /tmp/mir.data 512
+	rand /tmp/mir.junk 512
+	put /tmp/mir.data /dev/ram8 0 && put /tmp/mir.junk /dev/ram9 0 &&
+		put /tmp/mir.junk /dev/ram10 0
+	table="0 $sz mirror core 1 1024 3 /dev/ram8 0 /dev/ram9 0 /dev/ram10 0"
+	ds create mir --table "$table" && bound dm_mirror
+	res dm_mirror_target_loads $? "($table)"
+	[ -b /dev/mapper/mir ] || { unloaded=1; return; }
+
+	while ! mirror_synced && [ $t -lt 180 ]; do
+		sleep 1
+		t=$((t + 1))
+	done
+	ok=0
+	mirror_synced || { ok=1; note "not in sync after ${t}s"; }
+	for leg in /dev/ram9 /dev/ram10; do
+		[ $ok = 0 ] && same $leg 0 512 /tmp/mir.data || ok=1
+	done
+	res dm_mirror_resync_copies_to_legs $ok \
+		"(32 MiB to 2 legs in ${t}s; status: $(dmsetup status mir))"
+
+	rand /tmp/mir.new 32
+	put /tmp/mir.new /dev/mapper/mir 64
+	ok=$?
+	for leg in /dev/ram8 /dev/ram9 /dev/ram10; do
+		[ $ok = 0 ] && same $leg 64 32 /tmp/mir.new || ok=1
+	done
+	res dm_mirror_write_reaches_every_leg $ok "(2 MiB at 4 MiB, each leg read directly)"
+
+	ds remove mir && rmmod dm-mirror || unloaded=1
+}
+
 note "real consumers present: $(cd /dmio && ls *.ko | tr '\n' ' ')"
 insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"
 [ -f /dmio/rapiddisk-cache.ko ] && rapiddisk_cache
 [ -f /dmio/dm-snapshot.ko ] && dm_snapshot
 [ -f /dmio/dm-writecache.ko ] && dm_writecache
+[ -f /dmio/dm-mirror.ko ] && dm_mirror
 [ -f /dmio/dm-integrity.ko ] && dm_integrity
 rmmod dmio || unloaded=1
 # Destroying dmio's request cache reports any object never given back.

@@ -16,6 +16,9 @@
 #   dm-integrity     journal and superblock through dm-io
 #   dm-writecache    metadata through dm-io, writeback to the origin
 #                    through kcopyd
+#   dm-mirror        dm-raid1.c: writes to every leg with one dm-io request,
+#                    resync of a new leg through kcopyd (one source, several
+#                    destinations)
 # The last three are rebuilt out of tree from the suite's linux-source
 # package of that very kernel (the version of its headers package).
 #
@@ -41,14 +44,15 @@ REAL_CACHE=$DMIO_CACHE/real
 RAPIDDISK_FALLBACK_SUITE=bookworm
 # The guest runs them in this order; dm-integrity last, since it is the one
 # that needs dm-bufio's own dm-io client to work through the drop-in.
-CONSUMERS="rapiddisk-cache dm-snapshot dm-writecache dm-integrity"
+CONSUMERS="rapiddisk-cache dm-snapshot dm-writecache dm-mirror dm-integrity"
 # The checks of each consumer's guest workload, in KTAP order.
 GUEST_CHECKS_rapiddisk_cache="target_loads write_read_back second_pass_hits_cache origin_has_data"
 GUEST_CHECKS_dm_snapshot="target_loads origin_and_snapshot_data persistent_reload"
 GUEST_CHECKS_dm_integrity="target_loads write_read_back corrupt_sector_fails_read"
 GUEST_CHECKS_dm_writecache="target_loads write_read_back flush_to_origin"
+GUEST_CHECKS_dm_mirror="target_loads resync_copies_to_legs write_reaches_every_leg"
 # One ramdisk pair per consumer (see the guest script).
-export MODPARAMS_brd="rd_nr=8 rd_size=32768"
+export MODPARAMS_brd="rd_nr=11 rd_size=32768"
 
 croot=$(chroot_dir "$suite")
 # The dmio build and this step's build folder, as the chroot sees them.
@@ -115,10 +119,15 @@ fetch() {
 # tarball, into $REAL_CACHE/src/VERSION (run under the cache lock).
 MD_FILES=('*/drivers/md/Makefile' '*/drivers/md/dm*.h' '*/drivers/md/dm-snap*.c'
 	'*/drivers/md/dm-exception-store.c' '*/drivers/md/dm-integrity.c'
-	'*/drivers/md/dm-writecache.c')
+	'*/drivers/md/dm-writecache.c' '*/drivers/md/dm-raid1.c')
+# An extraction is complete for the file list it was made with: a longer
+# list extracts again.
+md_complete() {
+	[ "$(cat "$1/.complete" 2>/dev/null)" = "${MD_FILES[*]}" ]
+}
 extract_md() {
 	local deb=$1 dest=$2 tarball
-	[ -f "$dest/.complete" ] && return 0
+	md_complete "$dest" && return 0
 	rm -rf "$dest.tmp"
 	mkdir -p "$dest.tmp"
 	tarball=$(dpkg-deb -c "$deb" | awk '{ print $NF }' |
@@ -132,7 +141,7 @@ extract_md() {
 	[ -f "$dest.tmp/drivers/md/dm.h" ] || { say "nothing extracted from $deb"; return 1; }
 	rm -rf "$dest"
 	mv "$dest.tmp" "$dest"
-	touch "$dest/.complete"
+	echo "${MD_FILES[*]}" >"$dest/.complete"
 }
 
 # Replace the dm-io and dm-kcopyd include lines in the given files (in
@@ -267,7 +276,7 @@ kver=$(in_chroot "$suite" dpkg-query -W -f '${Version}' "linux-headers-$abi")
 series=$(echo "$abi" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
 srcdir=$REAL_CACHE/src/linux-source-$kver
 echo "# kernel $abi: linux-source-$series $kver"
-if [ ! -f "$srcdir/.complete" ]; then
+if ! md_complete "$srcdir"; then
 	say "$suite: linux-source-$series $kver"
 	deb=$(fetch "$suite" "linux-source-$series" "$kver") &&
 		(cache_locked "real-src-$kver" extract_md "$deb" "$srcdir") &&
@@ -279,14 +288,15 @@ declare -A ksrc=(
 	[dm-snapshot]="dm-snap.c dm-exception-store.c dm-snap-transient.c dm-snap-persistent.c"
 	[dm-integrity]="dm-integrity.c"
 	[dm-writecache]="dm-writecache.c"
+	[dm-mirror]="dm-raid1.c"
 )
-for c in dm-snapshot dm-writecache dm-integrity; do
+for c in dm-snapshot dm-writecache dm-mirror dm-integrity; do
 	src_ok=1
 	missing=
 	for f in ${ksrc[$c]}; do
 		[ -f "$md/$f" ] || missing="$missing $f"
 	done
-	if [ ! -f "$srcdir/.complete" ]; then
+	if ! md_complete "$srcdir"; then
 		why[$c]="linux-source-$series $kver: download or extraction failed"
 	elif [ -n "$missing" ]; then
 		why[$c]="this kernel has no$missing"
@@ -311,7 +321,7 @@ for c in dm-snapshot dm-writecache dm-integrity; do
 	note[$c]="linux-source-$series $kver"
 	if [ $src_ok -eq 0 ]; then
 		result 0 "$(var "$c")_source (${note[$c]}; include line only)"
-	elif [ -f "$srcdir/.complete" ] && [ -n "$missing" ]; then
+	elif md_complete "$srcdir" && [ -n "$missing" ]; then
 		# Only a kernel without the module is a reason to skip.
 		state[$c]=skip
 		result_skip "$(var "$c")_source" "${why[$c]}"
@@ -341,7 +351,8 @@ done
 moddir=$kdest/lib/modules/$abi
 deps=$(awk '{
 		f = $1; sub(/:$/, "", f); sub(/.*\//, "", f); sub(/\.ko.*/, "", f)
-		if (f == "dm-snapshot" || f == "dm-integrity" || f == "dm-writecache")
+		if (f == "dm-snapshot" || f == "dm-integrity" || f == "dm-writecache" ||
+		    f == "dm-mirror")
 			for (i = 2; i <= NF; i++) {
 				d = $i; sub(/.*\//, "", d); sub(/\.ko.*/, "", d); print d
 			}
