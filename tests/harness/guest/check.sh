@@ -129,7 +129,8 @@ fi
 # directly; dirty blocks while the origin fails (dm-error): "clean" fails,
 # the background cleaner retries, nothing is lost, and once the origin is
 # back the cleaner alone cleans them; removal with dirty blocks cleans them
-# first.
+# first. Its variables all start with wb_: the results printed after it
+# read the ones above.
 WB_RESULTS=7
 wb_n=0
 wb_out=/tmp/wb-results
@@ -167,59 +168,59 @@ elif insmod /dmio/dm-wtcache.ko &&
 	# check-debug shortens it, as the flaky case above.
 	wb_ops=${CACHE_FLAKY_OPS:-500}
 	wb_write wb_racing 11 "$wb_ops"
-	rc=$?
+	wb_rc=$?
 	dmsetup message wtc 0 clean
-	rc2=$?
-	dirty=$(wt_stat dirty)
-	cleaned=$(wt_stat cleaned)
+	wb_rc2=$?
+	wb_dirty=$(wt_stat dirty)
+	wb_cleaned=$(wt_stat cleaned)
 	wb_verify wb_racing 11 "$wb_ops"
-	rc3=$?
-	[ $rc = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ] && [ "$dirty" = 0 ] &&
-		[ "${cleaned:-0}" -gt 0 ]
-	wb_result $? "wb_racing_cleaned_then_origin_checked (cleaned ${cleaned:-?}, dirty ${dirty:-?}, waited $(wt_stat deferred))"
+	wb_rc3=$?
+	[ $wb_rc = 0 ] && [ $wb_rc2 = 0 ] && [ $wb_rc3 = 0 ] && [ "$wb_dirty" = 0 ] &&
+		[ "${wb_cleaned:-0}" -gt 0 ]
+	wb_result $? "wb_racing_cleaned_then_origin_checked (cleaned ${wb_cleaned:-?}, dirty ${wb_dirty:-?}, waited $(wt_stat deferred))"
 
 	# No background cleaning: the run leaves dirty blocks for certain.
 	dmsetup message wtc 0 clean_delay 0
 	wb_write wb_fault 12 200
-	rc=$?
-	dirty1=$(wt_stat dirty)
-	errors1=$(wt_stat clean_errors)
+	wb_rc=$?
+	wb_dirty1=$(wt_stat dirty)
+	wb_errors1=$(wt_stat clean_errors)
 	wt_swap wtc-origin "0 $wb_origin_sectors error"
 	dmsetup message wtc 0 clean
-	rc2=$?
-	dirty2=$(wt_stat dirty)
-	errors2=$(wt_stat clean_errors)
-	[ $rc = 0 ] && [ $rc2 != 0 ] && [ "${dirty1:-0}" -gt 0 ] &&
-		[ "$dirty2" = "$dirty1" ] && [ "${errors2:-0}" -gt "${errors1:-0}" ]
-	wb_result $? "wb_origin_fails_blocks_stay_dirty (dirty $dirty1 then $dirty2, clean_errors $errors1 then $errors2)"
+	wb_rc2=$?
+	wb_dirty2=$(wt_stat dirty)
+	wb_errors2=$(wt_stat clean_errors)
+	[ $wb_rc = 0 ] && [ $wb_rc2 != 0 ] && [ "${wb_dirty1:-0}" -gt 0 ] &&
+		[ "$wb_dirty2" = "$wb_dirty1" ] && [ "${wb_errors2:-0}" -gt "${wb_errors1:-0}" ]
+	wb_result $? "wb_origin_fails_blocks_stay_dirty (dirty $wb_dirty1 then $wb_dirty2, clean_errors $wb_errors1 then $wb_errors2)"
 	dmsetup message wtc 0 clean_delay 100
 	sleep 2
-	dirty3=$(wt_stat dirty)
-	errors3=$(wt_stat clean_errors)
-	[ "$dirty3" = "$dirty1" ] && [ "${errors3:-0}" -gt "${errors2:-0}" ]
-	wb_result $? "wb_background_retries_keep_blocks_dirty (dirty $dirty3, clean_errors $errors3)"
+	wb_dirty3=$(wt_stat dirty)
+	wb_errors3=$(wt_stat clean_errors)
+	[ "$wb_dirty3" = "$wb_dirty1" ] && [ "${wb_errors3:-0}" -gt "${wb_errors2:-0}" ]
+	wb_result $? "wb_background_retries_keep_blocks_dirty (dirty $wb_dirty3, clean_errors $wb_errors3)"
 	wt_swap wtc-origin "$wb_origin_up"
-	t=0
-	while [ "$(wt_stat dirty)" != 0 ] && [ $t -lt 60 ]; do
+	wb_t=0
+	while [ "$(wt_stat dirty)" != 0 ] && [ $wb_t -lt 60 ]; do
 		sleep 1
-		t=$((t + 1))
+		wb_t=$((wb_t + 1))
 	done
 	wb_verify wb_fault 12 200
 	[ $? = 0 ] && [ "$(wt_stat dirty)" = 0 ]
-	wb_result $? "wb_background_cleans_once_origin_is_back (${t} s, cleaned $(wt_stat cleaned))"
+	wb_result $? "wb_background_cleans_once_origin_is_back (${wb_t} s, cleaned $(wt_stat cleaned))"
 
 	# dm suspends a target before removing it: that cleans.
 	dmsetup message wtc 0 clean_delay 0
 	wb_write wb_remove 13 100
-	rc=$?
-	dirty1=$(wt_stat dirty)
+	wb_rc=$?
+	wb_dirty1=$(wt_stat dirty)
 	echo "# wtcache write-back: $(dmsetup status wtc)"
 	dmsetup remove --noudevsync wtc
-	rc2=$?
+	wb_rc2=$?
 	wb_verify wb_remove 13 100
-	[ $? = 0 ] && [ $rc = 0 ] && [ $rc2 = 0 ] && [ "${dirty1:-0}" -gt 0 ] &&
+	[ $? = 0 ] && [ $wb_rc = 0 ] && [ $wb_rc2 = 0 ] && [ "${wb_dirty1:-0}" -gt 0 ] &&
 		! dmesg | grep -q 'data is lost'
-	wb_result $? "wb_remove_cleans_dirty_blocks_first (dirty $dirty1)"
+	wb_result $? "wb_remove_cleans_dirty_blocks_first (dirty $wb_dirty1)"
 	dmsetup remove --noudevsync wtc-cache &&
 		dmsetup remove --noudevsync wtc-origin && rmmod dm_wtcache
 	wb_result $? "wb_target_removed_and_unloaded"
