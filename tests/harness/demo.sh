@@ -4,7 +4,8 @@
 # `make demo`: build dmio and the example cache target for the newest
 # tier-1 Debian kernel, boot that kernel under QEMU, put the cache in front
 # of a slow disk and show it working (and surviving a failed cache device),
-# as a transcript.
+# then in write-back mode, its dirty blocks cleaned to the slow disk with
+# kcopyd, as a transcript.
 #
 #   DEMO_SUITE=bookworm make demo     use another suite's kernel
 set -uo pipefail
