@@ -46,7 +46,7 @@ struct dmio_copy_client {
 	struct work_struct work;	/* runs every job of the client */
 	struct delayed_work throttle_wait; /* queues @work when a throttle lets go */
 	struct dmio_client *io;		/* reserve of the pieces' requests */
-	mempool_t *jobs;		/* struct copy_job */
+	mempool_t *jobs;		/* struct dmio_copy_job */
 	struct dmio_throttle *throttle;	/* the caller's, or NULL */
 	spinlock_t lock;		/* @incoming, @finished (taken in end_io) */
 	struct list_head incoming;	/* jobs not yet seen by @work */
@@ -55,9 +55,12 @@ struct dmio_copy_client {
 	struct list_head active;	/* jobs with pieces to start or in flight */
 	struct list_head reserve;	/* free reserved pieces */
 	atomic_t nr_jobs;		/* accepted, callback not yet returned */
+	/* While a callback runs (only @work writes them; see job_complete()): */
+	struct task_struct *callback_task;
+	struct dmio_copy_job *handoff;	/* the finished job, for the callback */
 };
 
-struct copy_job {
+struct dmio_copy_job {
 	struct list_head entry;		/* on incoming, then active */
 	struct dmio_copy_client *cc;
 	dmio_copy_fn fn;
@@ -84,7 +87,7 @@ enum piece_stage {
 
 struct copy_piece {
 	struct list_head entry;		/* on finished, or the reserve */
-	struct copy_job *job;
+	struct dmio_copy_job *job;
 	sector_t offset;		/* from the start of the copy */
 	sector_t count;
 	enum piece_stage stage;
@@ -195,7 +198,8 @@ static struct copy_piece *piece_alloc(unsigned int nr_pages, gfp_t gfp)
 
 /*
  * A piece for @count sectors: the reserve first (no allocation on the
- * common path), then the page allocator without reclaim pressure. NULL
+ * common path), then the page allocator with light reclaim only (no
+ * retries, no OOM killer). NULL
  * when both are out: a piece in flight comes back to the reserve and the
  * client's work item tries again then.
  */
@@ -271,7 +275,7 @@ static void piece_submit(struct copy_piece *piece, enum dmio_op op,
 /* Aim the piece's request at the destinations in @mask. */
 static void piece_aim_dests(struct copy_piece *piece, unsigned long mask)
 {
-	struct copy_job *job = piece->job;
+	struct dmio_copy_job *job = piece->job;
 	unsigned int i, n = 0;
 
 	for_each_set_bit(i, &mask, job->num_dests) {
@@ -283,14 +287,14 @@ static void piece_aim_dests(struct copy_piece *piece, unsigned long mask)
 	piece->nr_regions = n;
 }
 
-static unsigned long all_dests(const struct copy_job *job)
+static unsigned long all_dests(const struct dmio_copy_job *job)
 {
 	return BIT(job->num_dests) - 1;
 }
 
 static void piece_start(struct copy_piece *piece)
 {
-	struct copy_job *job = piece->job;
+	struct dmio_copy_job *job = piece->job;
 
 	throttle_io(job->cc->throttle, 1);
 	if (job->zero) {
@@ -307,7 +311,7 @@ static void piece_start(struct copy_piece *piece)
 
 static void piece_release(struct copy_piece *piece)
 {
-	struct copy_job *job = piece->job;
+	struct dmio_copy_job *job = piece->job;
 
 	throttle_io(job->cc->throttle, -1);
 	job->in_flight--;
@@ -326,7 +330,7 @@ static unsigned long piece_dests(const struct copy_piece *piece,
 	return dests;
 }
 
-static void job_note_error(struct copy_job *job)
+static void job_note_error(struct dmio_copy_job *job)
 {
 	if (!(job->flags & DMIO_COPY_IGNORE_ERROR))
 		job->stopped = true;
@@ -335,7 +339,7 @@ static void job_note_error(struct copy_job *job)
 /* The next step of a piece whose request completed. */
 static void piece_advance(struct copy_piece *piece)
 {
-	struct copy_job *job = piece->job;
+	struct dmio_copy_job *job = piece->job;
 	unsigned long unsup;
 
 	switch (piece->stage) {
@@ -377,16 +381,20 @@ static void piece_advance(struct copy_piece *piece)
 
 /* ---- Jobs ---- */
 
-static bool job_done(const struct copy_job *job)
+static bool job_done(const struct dmio_copy_job *job)
 {
 	return !job->in_flight && (job->stopped || job->next >= job->total);
 }
 
 /*
- * Report a finished job. Its object goes back to the reserve before the
- * callback, so a callback that starts one more copy finds one free.
+ * Report a finished job. Its object is kept for the callback: the first
+ * copy (or prepared callback) the callback starts on this client takes it
+ * without waiting. Given back to the reserve instead, a submitter already
+ * waiting there could take it, and a callback that starts a copy would
+ * wait for the reserve in the very work item that finishes this client's
+ * jobs, for ever.
  */
-static void job_complete(struct copy_job *job)
+static void job_complete(struct dmio_copy_job *job)
 {
 	struct dmio_copy_client *cc = job->cc;
 	dmio_copy_fn fn = job->fn;
@@ -395,8 +403,14 @@ static void job_complete(struct copy_job *job)
 	unsigned long write_err = job->write_err;
 
 	list_del(&job->entry);
-	mempool_free(job, cc->jobs);
+	cc->handoff = job;
+	WRITE_ONCE(cc->callback_task, current);
 	fn(read_err, write_err, context);
+	WRITE_ONCE(cc->callback_task, NULL);
+	if (cc->handoff) {
+		mempool_free(cc->handoff, cc->jobs);
+		cc->handoff = NULL;
+	}
 	/* The last touch of @cc by this job; destroy waits for it. */
 	if (atomic_dec_and_test(&cc->nr_jobs))
 		wake_up_var(&cc->nr_jobs);
@@ -406,7 +420,7 @@ static void job_complete(struct copy_job *job)
  * Start what the job may start now. False when the client is out of
  * pieces or throttled: later jobs wait too, so the first comes first.
  */
-static bool job_start_pieces(struct copy_job *job)
+static bool job_start_pieces(struct dmio_copy_job *job)
 {
 	unsigned int limit = job->flags & DMIO_COPY_WRITE_SEQ ? 1 : PIECES_PER_JOB;
 	struct dmio_copy_client *cc = job->cc;
@@ -437,7 +451,7 @@ static void copy_work(struct work_struct *work)
 {
 	struct dmio_copy_client *cc = container_of(work, struct dmio_copy_client, work);
 	struct copy_piece *piece, *next_piece;
-	struct copy_job *job, *next_job;
+	struct dmio_copy_job *job, *next_job;
 	LIST_HEAD(finished);
 
 	spin_lock_irq(&cc->lock);
@@ -470,11 +484,23 @@ static void throttle_wait_done(struct work_struct *work)
 	queue_work(cc->wq, &cc->work);
 }
 
-/* A job object for @cc, counted in @cc's jobs; may wait for the reserve. */
-static struct copy_job *job_alloc(struct dmio_copy_client *cc,
-				  dmio_copy_fn fn, void *context)
+/*
+ * A job object for @cc, counted in @cc's jobs: in one of @cc's callbacks
+ * the finished job's object, once; otherwise from the reserve, which may
+ * wait. Only the callback's own task can see itself in @callback_task, so
+ * no other reads @handoff.
+ */
+static struct dmio_copy_job *job_alloc(struct dmio_copy_client *cc,
+				       dmio_copy_fn fn, void *context)
 {
-	struct copy_job *job = mempool_alloc(cc->jobs, GFP_NOIO);
+	struct dmio_copy_job *job;
+
+	if (READ_ONCE(cc->callback_task) == current && cc->handoff) {
+		job = cc->handoff;
+		cc->handoff = NULL;
+	} else {
+		job = mempool_alloc(cc->jobs, GFP_NOIO);
+	}
 
 	memset(job, 0, sizeof(*job));
 	job->cc = cc;
@@ -484,7 +510,7 @@ static struct copy_job *job_alloc(struct dmio_copy_client *cc,
 	return job;
 }
 
-static void job_queue(struct copy_job *job)
+static void job_queue(struct dmio_copy_job *job)
 {
 	struct dmio_copy_client *cc = job->cc;
 
@@ -508,7 +534,7 @@ static int start_job(struct dmio_copy_client *cc, const struct dmio_region *from
 		     unsigned int num_dests, const struct dmio_region *dests,
 		     unsigned int flags, dmio_copy_fn fn, void *context)
 {
-	struct copy_job *job;
+	struct dmio_copy_job *job;
 
 	if (!cc)
 		return dmio_copy_refuse(-EINVAL, "no copy client");
@@ -632,7 +658,7 @@ EXPORT_SYMBOL_GPL(dmio_copy_prepare_callback);
  */
 void dmio_copy_do_callback(void *job, int read_err, unsigned long write_err)
 {
-	struct copy_job *j = job;
+	struct dmio_copy_job *j = job;
 	struct dmio_copy_client *cc = j->cc;
 	unsigned long flags;
 
@@ -757,7 +783,7 @@ int dmio_copy_init(void)
 {
 	zero_ring.page = ZERO_PAGE(0);
 	zero_ring.next = &zero_ring;
-	copy_job_cache = KMEM_CACHE(copy_job, SLAB_NO_MERGE);
+	copy_job_cache = KMEM_CACHE(dmio_copy_job, SLAB_NO_MERGE);
 	return copy_job_cache ? 0 : -ENOMEM;
 }
 

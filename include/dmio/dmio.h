@@ -234,9 +234,13 @@ struct dmio_copy_client;
  * @write_err: bit i set when writing destination i failed
  * @context: the copy's @context
  *
- * Called exactly once per accepted copy, in process context (dmio's copy
- * workqueue): it may sleep and start more copies, but must not destroy or
- * flush its own copy client.
+ * Called exactly once per accepted copy, in process context (the copy
+ * client's workqueue): it may sleep and start copies, but must not destroy
+ * or flush its own copy client. The first copy (or prepared callback) it
+ * starts on its own client never waits for the client's reserve; more may
+ * wait there, and that reserve refills only as the client's copies finish,
+ * which they do in the work item the callback holds up: start at most one
+ * on your own client from a callback, and hand the rest to your own work.
  */
 typedef void (*dmio_copy_fn)(int read_err, unsigned long write_err,
 			     void *context);
