@@ -205,6 +205,16 @@ dmio_compat_bdev_write_zeroes_sectors(struct block_device *bdev)
 #define bdev_write_zeroes_sectors dmio_compat_bdev_write_zeroes_sectors
 #endif
 
+#ifndef DMIO_HAVE_BDEV_IS_ZONED
+/* Before 4.10 no device is zoned. */
+static inline bool dmio_compat_bdev_is_zoned(struct block_device *bdev)
+{
+	return false;
+}
+
+#define bdev_is_zoned dmio_compat_bdev_is_zoned
+#endif
+
 #ifdef DMIO_HAVE_BIO_BI_IOPRIO
 /* No kernel has a setter: bi_ioprio is set directly (4.10 and later). */
 #define dmio_bio_set_ioprio(bio, prio) ((bio)->bi_ioprio = (prio))

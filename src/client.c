@@ -136,9 +136,13 @@ static int __init dmio_init(void)
 		goto destroy_notify_wq;
 	if (dmio_dm_io_init())
 		goto destroy_cache;
+	if (dmio_copy_init())
+		goto exit_dm_io;
 	pr_info("dmio: version %s loaded\n", DMIO_VERSION);
 	return 0;
 
+exit_dm_io:
+	dmio_dm_io_exit();
 destroy_cache:
 	kmem_cache_destroy(dmio_io_cache);
 destroy_notify_wq:
@@ -150,6 +154,7 @@ destroy_defer_wq:
 
 static void __exit dmio_exit(void)
 {
+	dmio_copy_exit();
 	dmio_dm_io_exit();
 	/* Both drain first: no notice or deferral is left behind. */
 	destroy_workqueue(dmio_notify_wq);

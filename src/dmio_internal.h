@@ -165,6 +165,8 @@ int dmio_async_callback(const struct dmio_request *req,
 void dmio_test_set_put_delay(unsigned int ms);
 int dmio_client_resize(struct dmio_client *client, unsigned int min_ios);
 int dmio_dm_io_init(void);
+int dmio_copy_init(void);
+void dmio_copy_exit(void);
 void dmio_dm_io_exit(void);
 
 /* Map-path dispatch (io.c); never runs a caller's callback. */
