@@ -1642,10 +1642,11 @@ static void chain_run(void)
  *
  * The guest arms fault injection only once the module is ready (ready=Y),
  * then sets armed=Y (wait_armed=1): failslab fails allocations from dmio's
- * caches in every task, dmio's own workers too, so the module must create
- * its clients before. With pressure=1 (the memory-pressure case) the
- * guest fails page allocations that do not sleep in every task and the
- * module holds all free memory but hog_leave_mb: copies must still finish,
+ * caches and fail_page_alloc page allocations in every task, dmio's own
+ * workers too, so the module makes its clients, buffers and the records of
+ * its copies (copy_jobs of them) before, and allocates nothing after. With
+ * pressure=1 (the memory-pressure case) the guest fails every allocation
+ * from dmio's caches and every page allocation: copies must still finish,
  * on the engine's reserves.
  */
 static unsigned int copy_clients = 4;
@@ -1687,6 +1688,9 @@ MODULE_PARM_DESC(max_chain, "copy: most links a chain adds");
 static unsigned int throttle_pct = 80;
 module_param(throttle_pct, uint, 0444);
 MODULE_PARM_DESC(throttle_pct, "copy: the throttle of the second client (100: none)");
+static unsigned int copy_jobs = 16384;
+module_param(copy_jobs, uint, 0444);
+MODULE_PARM_DESC(copy_jobs, "copy: most copies made (their records are allocated at setup)");
 static bool pressure;
 module_param(pressure, bool, 0444);
 MODULE_PARM_DESC(pressure, "copy: the memory-pressure case (reported as dmio-copy-pressure)");
@@ -1723,7 +1727,7 @@ struct cdev {
 struct cthread;
 
 struct cjob {
-	struct list_head node;		/* in flight, then done, then retired */
+	struct list_head node;		/* in flight, then on its thread's done list */
 	struct cthread *t;		/* checks it */
 	unsigned int id;
 	unsigned int client;
@@ -1781,7 +1785,9 @@ static struct {
 	unsigned long deadline, limit;
 	spinlock_t lock;		/* of the lists, and each copy's state */
 	struct list_head inflight;	/* accepted, not called back */
-	struct list_head retired;	/* checked or refused: freed at the end */
+	struct cjob *jobs;		/* every copy made; kept to the end, so a */
+	long njobs;			/* late second callback finds its copy */
+	atomic_long_t used;
 	atomic_t next_id;
 	char *lists[3];
 } cp;
@@ -1792,7 +1798,7 @@ static struct {
 	atomic64_t multi_dest, ignore, seq, faulty_copies, err_source, dests;
 	atomic64_t bytes_copied, write_err_bits, read_errs, bad_bits;
 	atomic64_t dests_verified, bytes_verified, unverified, mismatches;
-	atomic64_t verify_errors, no_room, flushes;
+	atomic64_t verify_errors, no_room, out_of_jobs, flushes;
 } cps;
 
 static const char *copy_dev_name(int d)
@@ -1863,14 +1869,6 @@ static bool cjob_exact(const struct cjob *j)
 	return !j->read_err && (!j->write_err || (j->flags & DMIO_COPY_IGNORE_ERROR));
 }
 
-/* Checked: kept (a late second callback finds it) until the end. */
-static void cjob_retire(struct cjob *j)
-{
-	spin_lock(&cp.lock);
-	list_add_tail(&j->node, &cp.retired);
-	spin_unlock(&cp.lock);
-}
-
 /*
  * Make a copy for thread @t: a new one (@parent NULL), or the next link of
  * @parent's chain, from its destination @k (whose chunks it takes over).
@@ -1879,14 +1877,11 @@ static void cjob_retire(struct cjob *j)
 static struct cjob *cjob_make(struct cthread *t, struct cjob *parent, unsigned int k)
 {
 	unsigned int i, nr, sectors, forced = COPY_DESTS;
+	struct cjob tmp = { }, *j = &tmp;
 	bool faulty = false;
-	struct cjob *j;
+	long n;
 	int d;
 
-	j = kzalloc(sizeof(*j), GFP_NOIO);
-	if (!j)
-		return NULL;
-	INIT_LIST_HEAD(&j->node);
 	j->t = t;
 	j->client = rnd(cp.ncc);
 	j->hold_dev = -1;
@@ -1937,9 +1932,18 @@ static struct cjob *cjob_make(struct cthread *t, struct cjob *parent, unsigned i
 	}
 	if (!j->nr) {
 		atomic64_inc(&cps.no_room);
-		kfree(j);
 		return NULL;
 	}
+	/* From the array made at setup: no allocation while faults are armed. */
+	n = atomic_long_inc_return(&cp.used) - 1;
+	if (n >= cp.njobs) {
+		atomic64_inc(&cps.out_of_jobs);
+		cjob_release(j);
+		return NULL;
+	}
+	j = &cp.jobs[n];
+	*j = tmp;
+	INIT_LIST_HEAD(&j->node);
 	if (parent) {
 		j->hold_dev = parent->dev[k];
 		j->hold_first = parent->first[k];
@@ -2037,9 +2041,8 @@ static int cjob_start(struct cjob *j)
 	spin_lock(&cp.lock);
 	state = j->state;
 	if (state == CJ_INFLIGHT) {
-		list_del(&j->node);
+		list_del_init(&j->node);
 		j->state = CJ_REFUSED;
-		list_add_tail(&j->node, &cp.retired);
 	}
 	spin_unlock(&cp.lock);
 	if (state != CJ_INFLIGHT) {
@@ -2212,7 +2215,6 @@ static void cjob_check(struct cjob *j)
 	}
 out:
 	cjob_release(j);
-	cjob_retire(j);
 	cjob_unpend(j);
 }
 
@@ -2365,7 +2367,10 @@ static int copy_setup(void)
 
 	spin_lock_init(&cp.lock);
 	INIT_LIST_HEAD(&cp.inflight);
-	INIT_LIST_HEAD(&cp.retired);
+	cp.njobs = max(copy_jobs, 64U);
+	cp.jobs = kvcalloc(cp.njobs, sizeof(*cp.jobs), GFP_KERNEL);
+	if (!cp.jobs)
+		return -ENOMEM;
 	cp.max_sectors = clamp(copy_max_kb, 4U, 64U << 10) * 2;
 	cp.max_sectors = round_down(cp.max_sectors, COPY_CHUNK);
 	if (!origin || !*origin) {
@@ -2539,7 +2544,6 @@ static int copy_destroy_test(unsigned int *started)
 
 static void copy_teardown(bool stuck)
 {
-	struct cjob *j, *tmp;
 	unsigned int i;
 
 	if (stuck) {
@@ -2553,8 +2557,7 @@ static void copy_teardown(bool stuck)
 			dmio_copy_client_destroy(cp.cc[i]);
 	if (cp.spare)
 		dmio_copy_client_destroy(cp.spare);
-	list_for_each_entry_safe(j, tmp, &cp.retired, node)
-		kfree(j);
+	kvfree(cp.jobs);
 	for (i = 0; cp.threads && i < cp.nthreads; i++)
 		vfree(cp.threads[i].buf);
 	kfree(cp.threads);
@@ -2579,9 +2582,11 @@ static void copy_report(void)
 	ktap_diag("copy: chains=%lld links_from_callbacks=%lld multi_dest=%lld",
 		  atomic64_read(&cps.chains), atomic64_read(&cps.chained),
 		  atomic64_read(&cps.multi_dest));
-	ktap_diag("copy: ignore_error=%lld write_seq=%lld flushes=%lld no_room=%lld",
+	ktap_diag("copy: ignore_error=%lld write_seq=%lld flushes=%lld",
 		  atomic64_read(&cps.ignore), atomic64_read(&cps.seq),
-		  atomic64_read(&cps.flushes), atomic64_read(&cps.no_room));
+		  atomic64_read(&cps.flushes));
+	ktap_diag("copy: no_room=%lld out_of_jobs=%lld (of %ld)",
+		  atomic64_read(&cps.no_room), atomic64_read(&cps.out_of_jobs), cp.njobs);
 	ktap_diag("copy: to_failing_devices=%lld from_failing_device=%lld",
 		  atomic64_read(&cps.faulty_copies), atomic64_read(&cps.err_source));
 	ktap_diag("copy: write_err_bits=%lld read_errs=%lld bad_bits=%lld",
