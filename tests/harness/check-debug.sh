@@ -30,9 +30,10 @@
 #   COPY_FAILSLAB=100 ...                       fail that percentage of the
 #                                               allocations from dmio's
 #                                               caches in the copy phase (50)
-#   COPY_PAGE_FAIL=50 ...                       fail that percentage of the
-#                                               non-sleeping page allocations
-#                                               in the pressure case (100)
+#   COPY_PAGE_FAIL=5 ...                        ... and of all page
+#                                               allocations (1)
+#   COPY_PRESSURE_PAGE_FAIL=50 ...              ... and in its memory-pressure
+#                                               case (100)
 #   COPY_PARAMS="copy_depth=16 max_chain=2" ... copy-phase module parameters
 #   DEBUG_ONLY=selftest|torture|chain|copy ...  run that phase only
 #   CACHE_FLAKY_OPS=2500 ...                    the example cache's flaky
@@ -52,7 +53,8 @@ CHAIN_FAILSLAB=${CHAIN_FAILSLAB:-100}
 COPY_SECONDS=${COPY_SECONDS:-60}
 COPY_PRESSURE_SECONDS=${COPY_PRESSURE_SECONDS:-20}
 COPY_FAILSLAB=${COPY_FAILSLAB:-50}
-COPY_PAGE_FAIL=${COPY_PAGE_FAIL:-100}
+COPY_PAGE_FAIL=${COPY_PAGE_FAIL:-1}
+COPY_PRESSURE_PAGE_FAIL=${COPY_PRESSURE_PAGE_FAIL:-100}
 COPY_PARAMS=${COPY_PARAMS:-}
 DEBUG_ONLY=${DEBUG_ONLY:-}
 # The example cache's flaky case checks 166 MB in make check's 2500
@@ -68,7 +70,7 @@ case $DEBUG_ONLY in
 *) die "DEBUG_ONLY=$DEBUG_ONLY: selftest, torture, chain or copy" ;;
 esac
 # The guest gets them on the kernel command line: one word each.
-case $TORTURE_SECONDS$CHAIN_SECONDS$CHAIN_FAILSLAB$COPY_SECONDS$COPY_PRESSURE_SECONDS$COPY_FAILSLAB$COPY_PAGE_FAIL in
+case $TORTURE_SECONDS$CHAIN_SECONDS$CHAIN_FAILSLAB$COPY_SECONDS$COPY_PRESSURE_SECONDS$COPY_FAILSLAB$COPY_PAGE_FAIL$COPY_PRESSURE_PAGE_FAIL in
 *[!0-9]*) die "TORTURE_SECONDS, CHAIN_SECONDS, CHAIN_FAILSLAB and COPY_* (but COPY_PARAMS) are numbers" ;;
 esac
 chain_params=$(echo "$CHAIN_PARAMS" | tr -s ' \t' ',,' | sed 's/^,//; s/,$//')
@@ -133,7 +135,8 @@ EXTRA_FILES="$extra" \
 # The guest script reads its knobs from the kernel command line (init
 # passes unknown key=value words into the environment). slub_debug keeps
 # the full debugging (FZPU) on dmio's caches (dmio_io, the request cache,
-# and the copy engine's) and marks them for failslab's cache filter (A).
+# and copy_job, the copy engine's) and marks them for failslab's cache
+# filter (A).
 say "booting the debug kernel under QEMU (TCG);${DEBUG_ONLY:+ only the $DEBUG_ONLY phase;}" \
 	"the torture runs ${TORTURE_SECONDS}s, the chains ${CHAIN_SECONDS}s," \
 	"the copies ${COPY_SECONDS}s + ${COPY_PRESSURE_SECONDS}s"
@@ -142,10 +145,11 @@ start=$(date +%s)
 # chain phase: an hour in all.
 GUEST_MEM=${GUEST_MEM:-1024} BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} qemu_boot "$kout/bzImage" "$initrd" \
 	"$OUT/console.log" "brd.rd_nr=2 brd.rd_size=65536 null_blk.nr_devices=0 \
-	kmemleak=on slub_debug=FZPUA,dmio_* TORTURE_SECONDS=$TORTURE_SECONDS \
+	kmemleak=on slub_debug=FZPUA,dmio_*,copy_job TORTURE_SECONDS=$TORTURE_SECONDS \
 	CHAIN_SECONDS=$CHAIN_SECONDS CHAIN_FAILSLAB=$CHAIN_FAILSLAB \
 	COPY_SECONDS=$COPY_SECONDS COPY_PRESSURE_SECONDS=$COPY_PRESSURE_SECONDS \
 	COPY_FAILSLAB=$COPY_FAILSLAB COPY_PAGE_FAIL=$COPY_PAGE_FAIL \
+	COPY_PRESSURE_PAGE_FAIL=$COPY_PRESSURE_PAGE_FAIL \
 	CACHE_FLAKY_OPS=$CACHE_FLAKY_OPS \
 	${chain_params:+CHAIN_PARAMS=$chain_params }${copy_params:+COPY_PARAMS=$copy_params }${DEBUG_ONLY:+DEBUG_ONLY=$DEBUG_ONLY}"
 rm -f "$initrd"

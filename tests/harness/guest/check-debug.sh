@@ -17,10 +17,10 @@
 #  5. the copy phase (dmio_torture.ko phase=copy): many concurrent
 #     dmio_copy()/dmio_zero() calls on several copy clients, to healthy
 #     and failing devices, chains of copies started from copy callbacks,
-#     every allocation from dmio's caches failed at random in every task;
-#     then the memory-pressure case (pressure=1): copies on nothing but
-#     the reserves, non-sleeping page allocations failed everywhere and
-#     the free memory held down;
+#     allocations from dmio's caches and pages failed at random in every
+#     task; then the memory-pressure case (pressure=1): every allocation
+#     from dmio's caches and every page allocation failed everywhere, so
+#     copies live on nothing but the reserves;
 #  6. module unload and kmemleak scans; every report fails the run.
 # The hung-task detector watches 3 to 6 at 30 s.
 # DEBUG_ONLY=selftest|torture|chain|copy runs that phase only (with 1 and 6).
@@ -35,11 +35,12 @@ CHAIN_PARAMS=$(echo "${CHAIN_PARAMS:-}" | tr ',' ' ')
 CHAIN_FAILSLAB=${CHAIN_FAILSLAB:-100}
 COPY_SECONDS=${COPY_SECONDS:-60}
 COPY_PRESSURE_SECONDS=${COPY_PRESSURE_SECONDS:-20}
-# Percentage of allocations from dmio's caches failed in the copy phase
-# (every task), and of non-sleeping page allocations failed (every task)
-# in its memory-pressure case.
+# Percentage of the allocations from dmio's caches, and of all page
+# allocations, failed in every task in the copy phase; and of all page
+# allocations in its memory-pressure case.
 COPY_FAILSLAB=${COPY_FAILSLAB:-50}
-COPY_PAGE_FAIL=${COPY_PAGE_FAIL:-100}
+COPY_PAGE_FAIL=${COPY_PAGE_FAIL:-1}
+COPY_PRESSURE_PAGE_FAIL=${COPY_PRESSURE_PAGE_FAIL:-100}
 COPY_PARAMS=$(echo "${COPY_PARAMS:-}" | tr ',' ' ')
 DEBUG_ONLY=${DEBUG_ONLY:-}
 DBG=/sys/kernel/debug
@@ -263,13 +264,13 @@ copy_insmod() {
 	# shellcheck disable=SC2086 # COPY_PARAMS: one word per parameter
 	insmod /dmio/dmio_torture.ko phase=copy wait_armed=1 inject=1 "$@" $COPY_PARAMS &
 	cpid=$!
-	p=/sys/module/dmio_torture/parameters
-	while [ "$(cat $p/ready 2>/dev/null)" != Y ] && kill -0 $cpid 2>/dev/null; do
+	mp=/sys/module/dmio_torture/parameters
+	while [ "$(cat $mp/ready 2>/dev/null)" != Y ] && kill -0 $cpid 2>/dev/null; do
 		sleep 1
 	done
-	if [ "$(cat $p/ready 2>/dev/null)" = Y ]; then
+	if [ "$(cat $mp/ready 2>/dev/null)" = Y ]; then
 		arm_copy_faults
-		echo Y >$p/armed
+		echo Y >$mp/armed
 	fi
 	wait $cpid
 	result $? "${name}_ran"
@@ -289,6 +290,9 @@ copy_phase() {
 		--table "0 32768 flakey /dev/nullb10 0 0 1 1 error_writes" || devs=1
 	[ -b /dev/mapper/dmio-copy-flakey ] || devs=1
 	echo 1 >/sys/block/nullb9/make-it-fail || devs=1
+	# The copy engine's job cache must be marked for failslab too.
+	marked=$(cat /sys/kernel/slab/copy_job/failslab 2>/dev/null)
+	[ "$marked" = 1 ] || { echo "# /sys/kernel/slab/copy_job/failslab: ${marked:-missing}"; devs=1; }
 	for d in /dev/nullb7 /dev/nullb8 /dev/nullb10; do
 		dd if=/dev/zero of=$d bs=1M 2>/dev/null
 	done
@@ -296,15 +300,16 @@ copy_phase() {
 	sync
 	result $devs "copy_devices_made"
 
-	# failslab on dmio's caches (slub_debug=...A,dmio_* marks them) in
-	# every task, dmio's workers too, sleeping allocations too; page
-	# allocations fail only inside the module's dmio calls (task filter);
-	# every bio to nullb9 fails.
+	# failslab on dmio's caches (slub_debug=...A,dmio_*,copy_job marks
+	# them) and fail_page_alloc, in every task (dmio's workers too, where
+	# the copy engine allocates), sleeping allocations too; every bio to
+	# nullb9 fails. The module allocates nothing while they are armed.
 	arm_copy_faults() {
 		setup_fault failslab "$COPY_FAILSLAB" N
 		echo Y >$DBG/failslab/cache-filter
 		echo N >$DBG/failslab/ignore-gfp-wait
-		setup_fault fail_page_alloc 10 Y
+		setup_fault fail_page_alloc "$COPY_PAGE_FAIL" N
+		echo N >$DBG/fail_page_alloc/ignore-gfp-wait
 		echo 0 >$DBG/fail_page_alloc/min-order
 		setup_fault fail_make_request 100 N
 	}
@@ -318,22 +323,23 @@ copy_phase() {
 	leak_check "kmemleak_clean_after_copy"
 
 	# Memory pressure: every allocation from dmio's caches fails, and
-	# every page allocation that does not sleep, in every task; the
-	# module holds all free memory but 32 MiB. Only good devices.
+	# every page allocation, sleeping or not, in every task (the engine
+	# allocates its pages with reclaim). Only good devices.
 	arm_copy_faults() {
 		setup_fault failslab 100 N
 		echo Y >$DBG/failslab/cache-filter
 		echo N >$DBG/failslab/ignore-gfp-wait
-		setup_fault fail_page_alloc "$COPY_PAGE_FAIL" N
-		echo Y >$DBG/fail_page_alloc/ignore-gfp-wait
+		setup_fault fail_page_alloc "$COPY_PRESSURE_PAGE_FAIL" N
+		echo N >$DBG/fail_page_alloc/ignore-gfp-wait
 		echo 0 >$DBG/fail_page_alloc/min-order
 	}
 	copy_insmod copy_pressure pressure=1 origin=/dev/nullb6 \
 		good=/dev/nullb7,/dev/nullb8,/dev/ram1 seconds="$COPY_PRESSURE_SECONDS" \
-		threads=2 hog_leave_mb="${COPY_HOG_LEAVE_MB:-32}"
+		threads=2
 	fault_counts copy-pressure failslab fail_page_alloc
 	echo N >$DBG/failslab/cache-filter
 	echo Y >$DBG/failslab/ignore-gfp-wait
+	echo Y >$DBG/fail_page_alloc/ignore-gfp-wait
 	rmmod dmio_torture
 	result $? "rmmod_dmio_torture_after_copy_pressure"
 	leak_check "kmemleak_clean_after_copy_pressure"
