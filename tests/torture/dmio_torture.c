@@ -1789,6 +1789,7 @@ static struct {
 	long njobs;			/* late second callback finds its copy */
 	atomic_long_t used;
 	atomic_t next_id;
+	atomic_t inside;		/* tasks inside a copy call */
 	char *lists[3];
 } cp;
 
@@ -2012,6 +2013,7 @@ static int cjob_start(struct cjob *j)
 	fail = current->make_it_fail;
 	current->make_it_fail = inject;
 #endif
+	atomic_inc(&cp.inside);
 	if (j->cb_only) {
 		job = dmio_copy_prepare_callback(cc, copy_done, j);
 		if (IS_ERR_OR_NULL(job))
@@ -2021,6 +2023,7 @@ static int cjob_start(struct cjob *j)
 	} else {
 		ret = dmio_copy(cc, &j->from, j->nr, j->to, j->flags, copy_done, j);
 	}
+	atomic_dec(&cp.inside);
 #ifdef CONFIG_FAULT_INJECTION
 	current->make_it_fail = fail;
 #endif
@@ -2605,14 +2608,24 @@ static void copy_report(void)
 
 static void copy_run(void)
 {
-	unsigned long t0 = jiffies, end, destroy_ms;
-	unsigned int i, destroyed = 0;
+	unsigned long t0 = jiffies, end, destroy_ms, give_up;
+	unsigned int i, destroyed = 0, stuck_threads = 0;
 	s64 accepted, finished_n, cbs;
 	bool ok_setup, finished, ran;
 	int missing = -1, ret;
 
 	ktap_begin(pressure ? "dmio-copy-pressure" : "dmio-copy");
 	ret = copy_setup();
+	/* The threads too are made before the faults are armed. */
+	for (i = 0; !ret && i < cp.nthreads; i++) {
+		struct cthread *t = &cp.threads[i];
+
+		t->task = kthread_create(cthread_fn, t, "dmio_copy_t/%u", i);
+		if (IS_ERR(t->task)) {
+			ret = PTR_ERR(t->task);
+			t->task = NULL;
+		}
+	}
 	if (!ret)
 		hog_fill();
 	ok_setup = !ret && copy_wait_armed();
@@ -2620,6 +2633,9 @@ static void copy_run(void)
 		ktap_diag("copy: fault injection was never armed");
 	ktap_report(ok_setup ? KTAP_PASS : KTAP_FAIL, "copy_setup");
 	if (ret) {
+		for (i = 0; cp.threads && i < cp.nthreads; i++)
+			if (cp.threads[i].task)
+				kthread_stop(cp.threads[i].task);
 		hog_free();
 		copy_teardown(false);
 		ktap_end();
@@ -2632,28 +2648,31 @@ static void copy_run(void)
 	t0 = jiffies;
 	cp.deadline = jiffies + seconds * HZ;
 	cp.limit = cp.deadline + finish_secs * HZ;
-	for (i = 0; i < cp.nthreads; i++) {
-		struct cthread *t = &cp.threads[i];
-
-		t->task = kthread_run(cthread_fn, t, "dmio_copy_t/%u", i);
-		if (IS_ERR(t->task)) {
-			t->task = NULL;
-			complete(&t->exited);
-		}
-	}
-	/* Sleep interruptibly: a long run is no hung task. */
 	for (i = 0; i < cp.nthreads; i++)
-		while (!wait_for_completion_timeout(&cp.threads[i].exited, HZ))
+		wake_up_process(cp.threads[i].task);
+	/*
+	 * Sleep interruptibly: a long run is no hung task. A thread stuck
+	 * inside a dmio call past the limit is left behind.
+	 */
+	give_up = cp.limit + 10 * HZ;
+	for (i = 0; i < cp.nthreads; i++)
+		while (!wait_for_completion_timeout(&cp.threads[i].exited, HZ) &&
+		       time_before(jiffies, give_up))
 			msleep_interruptible(1);
-	for (i = 0; i < cp.nthreads; i++)
-		if (cp.threads[i].task)
-			kthread_stop(cp.threads[i].task);
+	for (i = 0; i < cp.nthreads; i++) {
+		if (!completion_done(&cp.threads[i].exited)) {
+			stuck_threads++;
+			continue;
+		}
+		kthread_stop(cp.threads[i].task);
+		cp.threads[i].task = NULL;
+	}
 	end = jiffies;
 	hog_free();
 
 	accepted = atomic64_read(&cps.accepted);
 	finished_n = atomic64_read(&cps.first_callbacks);
-	finished = finished_n == accepted;
+	finished = finished_n == accepted && !stuck_threads;
 	if (finished) {
 		unsigned int started;
 
@@ -2677,6 +2696,8 @@ static void copy_run(void)
 	if (!finished) {
 		ktap_diag("copy: %lld of %lld copies never finished in %u s", accepted - finished_n,
 			  accepted, finish_secs);
+		ktap_diag("copy: %u of %u threads stuck, %d tasks inside a copy call",
+			  stuck_threads, cp.nthreads, atomic_read(&cp.inside));
 		copy_show_stuck();
 	} else {
 		ktap_diag("copy: all %lld copies finished", accepted);
