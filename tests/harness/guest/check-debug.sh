@@ -324,7 +324,9 @@ copy_phase() {
 
 	# Memory pressure: every allocation from dmio's caches fails, and
 	# every page allocation, sleeping or not, in every task (the engine
-	# allocates its pages with reclaim). Only good devices.
+	# allocates its pages with reclaim). Only good devices, and one copy
+	# client, as a device-mapper target has one kcopyd client for all
+	# its copies.
 	arm_copy_faults() {
 		setup_fault failslab 100 N
 		echo Y >$DBG/failslab/cache-filter
@@ -335,7 +337,7 @@ copy_phase() {
 	}
 	copy_insmod copy_pressure pressure=1 origin=/dev/nullb6 \
 		good=/dev/nullb7,/dev/nullb8,/dev/ram1 seconds="$COPY_PRESSURE_SECONDS" \
-		threads=2
+		threads=2 copy_clients=1
 	fault_counts copy-pressure failslab fail_page_alloc
 	echo N >$DBG/failslab/cache-filter
 	echo Y >$DBG/failslab/ignore-gfp-wait
