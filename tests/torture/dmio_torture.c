@@ -2656,9 +2656,8 @@ static void copy_run(void)
 	 */
 	give_up = cp.limit + 10 * HZ;
 	for (i = 0; i < cp.nthreads; i++)
-		while (!wait_for_completion_timeout(&cp.threads[i].exited, HZ) &&
-		       time_before(jiffies, give_up))
-			msleep_interruptible(1);
+		while (!completion_done(&cp.threads[i].exited) && time_before(jiffies, give_up))
+			msleep_interruptible(100);
 	for (i = 0; i < cp.nthreads; i++) {
 		if (!completion_done(&cp.threads[i].exited)) {
 			stuck_threads++;
