@@ -2641,8 +2641,8 @@ static void copy_run(void)
 		ktap_end();
 		return;
 	}
-	ktap_diag("copy: %u threads, %u clients (the second throttled to %u%%), %u s, inject=%d",
-		  cp.nthreads, cp.ncc, throttle_pct, seconds, inject);
+	ktap_diag("copy: %u threads, %u clients (throttle of the second: %u%%), %u s, inject=%d",
+		  cp.nthreads, cp.ncc, cp.ncc > 1 ? throttle_pct : 100, seconds, inject);
 	ktap_diag("copy: copies up to %u KiB, hogging %lu pages (%lu free)",
 		  cp.max_sectors / 2, hog_pages, nr_free_pages());
 	t0 = jiffies;
