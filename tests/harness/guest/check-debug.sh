@@ -323,17 +323,18 @@ copy_phase() {
 	leak_check "kmemleak_clean_after_copy"
 
 	# Memory pressure: every allocation from dmio's caches fails, and
-	# every page allocation, sleeping or not, in every task (the engine
-	# allocates its pages with reclaim). Only good devices, and one copy
-	# client, as a device-mapper target has one kcopyd client for all
-	# its copies.
+	# every page allocation that does not sleep, in every task. (Failing
+	# sleeping ones too, where the engine takes its pages, also fails
+	# this shell: it could neither tell the module nor disarm.) Only good
+	# devices, and one copy client, as a device-mapper target has one
+	# kcopyd client for all its copies.
 	arm_copy_faults() {
 		setup_fault failslab 100 N
 		echo Y >$DBG/failslab/cache-filter
 		echo N >$DBG/failslab/ignore-gfp-wait
-		setup_fault fail_page_alloc "$COPY_PRESSURE_PAGE_FAIL" N
-		echo N >$DBG/fail_page_alloc/ignore-gfp-wait
+		echo Y >$DBG/fail_page_alloc/ignore-gfp-wait
 		echo 0 >$DBG/fail_page_alloc/min-order
+		setup_fault fail_page_alloc "$COPY_PRESSURE_PAGE_FAIL" N
 	}
 	copy_insmod copy_pressure pressure=1 origin=/dev/nullb6 \
 		good=/dev/nullb7,/dev/nullb8,/dev/ram1 seconds="$COPY_PRESSURE_SECONDS" \
