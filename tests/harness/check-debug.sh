@@ -7,7 +7,10 @@
 # allocation failures, failing devices, a device removed mid-I/O and little
 # free memory, then the chain phase (cache fills submitted from completion
 # callbacks, on one-request reserves, every allocation from dmio's request
-# cache failed), then unload and kmemleak scans. Any checker report, any
+# cache failed), then the copy phase (concurrent dmio_copy()/dmio_zero() to
+# healthy and failing devices, chains of copies from copy callbacks,
+# allocations from dmio's caches failed in every task, and a memory-pressure
+# case), then unload and kmemleak scans. Any checker report, any
 # failed KTAP test, any hang (hung-task detector at 30 s) fails the run,
 # with the report quoted.
 #
@@ -21,7 +24,18 @@
 #   CHAIN_FAILSLAB=50 ...                       fail that percentage of the
 #                                               request-cache allocations in
 #                                               the chain phase (100)
-#   DEBUG_ONLY=selftest|torture|chain ...       run that phase only
+#   COPY_SECONDS=120 ...                        a longer copy phase (60)
+#   COPY_PRESSURE_SECONDS=60 ...                a longer memory-pressure
+#                                               case of the copy phase (20)
+#   COPY_FAILSLAB=100 ...                       fail that percentage of the
+#                                               allocations from dmio's
+#                                               caches in the copy phase (50)
+#   COPY_PAGE_FAIL=5 ...                        ... and of all page
+#                                               allocations (1)
+#   COPY_PRESSURE_PAGE_FAIL=50 ...              ... and in its memory-pressure
+#                                               case (100)
+#   COPY_PARAMS="copy_depth=16 max_chain=2" ... copy-phase module parameters
+#   DEBUG_ONLY=selftest|torture|chain|copy ...  run that phase only
 #   CACHE_FLAKY_OPS=2500 ...                    the example cache's flaky
 #                                               case as long as in make
 #                                               check (default 400 here)
@@ -36,6 +50,12 @@ TORTURE_SECONDS=${TORTURE_SECONDS:-60}
 CHAIN_SECONDS=${CHAIN_SECONDS:-60}
 CHAIN_PARAMS=${CHAIN_PARAMS:-}
 CHAIN_FAILSLAB=${CHAIN_FAILSLAB:-100}
+COPY_SECONDS=${COPY_SECONDS:-60}
+COPY_PRESSURE_SECONDS=${COPY_PRESSURE_SECONDS:-20}
+COPY_FAILSLAB=${COPY_FAILSLAB:-50}
+COPY_PAGE_FAIL=${COPY_PAGE_FAIL:-1}
+COPY_PRESSURE_PAGE_FAIL=${COPY_PRESSURE_PAGE_FAIL:-100}
+COPY_PARAMS=${COPY_PARAMS:-}
 DEBUG_ONLY=${DEBUG_ONLY:-}
 # The example cache's flaky case checks 166 MB in make check's 2500
 # operations; on this kernel (KASAN, TCG) that alone took 10 of the
@@ -46,16 +66,20 @@ CACHE_FLAKY_OPS=${CACHE_FLAKY_OPS:-400}
 DEBUG_SUITE=${DEBUG_SUITE:-bookworm}
 
 case $DEBUG_ONLY in
-"" | selftest | torture | chain) ;;
-*) die "DEBUG_ONLY=$DEBUG_ONLY: selftest, torture or chain" ;;
+"" | selftest | torture | chain | copy) ;;
+*) die "DEBUG_ONLY=$DEBUG_ONLY: selftest, torture, chain or copy" ;;
 esac
 # The guest gets them on the kernel command line: one word each.
-case $TORTURE_SECONDS$CHAIN_SECONDS$CHAIN_FAILSLAB in
-*[!0-9]*) die "TORTURE_SECONDS, CHAIN_SECONDS and CHAIN_FAILSLAB are numbers" ;;
+case $TORTURE_SECONDS$CHAIN_SECONDS$CHAIN_FAILSLAB$COPY_SECONDS$COPY_PRESSURE_SECONDS$COPY_FAILSLAB$COPY_PAGE_FAIL$COPY_PRESSURE_PAGE_FAIL in
+*[!0-9]*) die "TORTURE_SECONDS, CHAIN_SECONDS, CHAIN_FAILSLAB and COPY_* (but COPY_PARAMS) are numbers" ;;
 esac
 chain_params=$(echo "$CHAIN_PARAMS" | tr -s ' \t' ',,' | sed 's/^,//; s/,$//')
 case $chain_params in
 *[!A-Za-z0-9_=,]*) die "CHAIN_PARAMS=$CHAIN_PARAMS: name=number module parameters" ;;
+esac
+copy_params=$(echo "$COPY_PARAMS" | tr -s ' \t' ',,' | sed 's/^,//; s/,$//')
+case $copy_params in
+*[!A-Za-z0-9_=,]*) die "COPY_PARAMS=$COPY_PARAMS: name=number module parameters" ;;
 esac
 
 need_root
@@ -110,19 +134,24 @@ EXTRA_FILES="$extra" \
 	"$DMIO_TOP/tests/harness/guest/check-debug.sh"
 # The guest script reads its knobs from the kernel command line (init
 # passes unknown key=value words into the environment). slub_debug keeps
-# the full debugging (FZPU) on dmio's request cache and marks it for
-# failslab's cache filter (A).
+# the full debugging (FZPU) on dmio's caches (dmio_io, the request cache,
+# and copy_job, the copy engine's) and marks them for failslab's cache
+# filter (A).
 say "booting the debug kernel under QEMU (TCG);${DEBUG_ONLY:+ only the $DEBUG_ONLY phase;}" \
-	"the torture runs ${TORTURE_SECONDS}s, the chains ${CHAIN_SECONDS}s"
+	"the torture runs ${TORTURE_SECONDS}s, the chains ${CHAIN_SECONDS}s," \
+	"the copies ${COPY_SECONDS}s + ${COPY_PRESSURE_SECONDS}s"
 start=$(date +%s)
 # A whole run took 40 min on a loaded 2-core machine before it reached the
 # chain phase: an hour in all.
 GUEST_MEM=${GUEST_MEM:-1024} BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} qemu_boot "$kout/bzImage" "$initrd" \
 	"$OUT/console.log" "brd.rd_nr=2 brd.rd_size=65536 null_blk.nr_devices=0 \
-	kmemleak=on slub_debug=FZPUA,dmio_io TORTURE_SECONDS=$TORTURE_SECONDS \
+	kmemleak=on slub_debug=FZPUA,dmio_*,copy_job TORTURE_SECONDS=$TORTURE_SECONDS \
 	CHAIN_SECONDS=$CHAIN_SECONDS CHAIN_FAILSLAB=$CHAIN_FAILSLAB \
+	COPY_SECONDS=$COPY_SECONDS COPY_PRESSURE_SECONDS=$COPY_PRESSURE_SECONDS \
+	COPY_FAILSLAB=$COPY_FAILSLAB COPY_PAGE_FAIL=$COPY_PAGE_FAIL \
+	COPY_PRESSURE_PAGE_FAIL=$COPY_PRESSURE_PAGE_FAIL \
 	CACHE_FLAKY_OPS=$CACHE_FLAKY_OPS \
-	${chain_params:+CHAIN_PARAMS=$chain_params }${DEBUG_ONLY:+DEBUG_ONLY=$DEBUG_ONLY}"
+	${chain_params:+CHAIN_PARAMS=$chain_params }${copy_params:+COPY_PARAMS=$copy_params }${DEBUG_ONLY:+DEBUG_ONLY=$DEBUG_ONLY}"
 rm -f "$initrd"
 boot_s=$(($(date +%s) - start))
 
@@ -131,7 +160,7 @@ read -r passed failed skipped planned <<<"$counts"
 echo
 echo "dmio check-debug on $krel${DEBUG_ONLY:+ ($DEBUG_ONLY only)}: guest ran ${boot_s}s," \
 	"$passed passed, $failed failed, $skipped skipped of $planned"
-grep -E '# (torture:|chain:|faults injected)' "$OUT/console.log" | sed 's/^/  /'
+grep -E '# (torture:|chain:|copy:|faults injected)' "$OUT/console.log" | sed 's/^/  /'
 if reason=$(debug_console_verdict "$OUT/console.log" "$passed" "$failed" "$skipped" "$planned"); then
 	echo "ok $krel $passed/$planned $(($(date +%s) - t0))s" >"$OUT/summary.txt"
 	echo "make check-debug: all green (console: $OUT/console.log)"

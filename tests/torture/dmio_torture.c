@@ -31,6 +31,11 @@
  * many clients with a tiny reserve, and hundreds of chains of cache fills
  * whose writes are submitted from the read's completion callback.
  *
+ * phase=copy runs the copy phase (see "the copy phase" below): many
+ * concurrent dmio_copy() and dmio_zero() calls on several copy clients, to
+ * healthy and failing devices, some started from copy callbacks, with
+ * every destination read back and compared.
+ *
  * The verdict is KTAP on the console; counts are KTAP diagnostics. The
  * module's init runs the whole phase, interruptibly, then stays loaded
  * until rmmod (so the harness can unload it like any other).
@@ -48,6 +53,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/debug.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/swap.h>
@@ -88,7 +94,7 @@ module_param(min_ios, uint, 0444);
 MODULE_PARM_DESC(min_ios, "reserve of the shared client");
 static char *phase = "torture";
 module_param(phase, charp, 0444);
-MODULE_PARM_DESC(phase, "what to run: torture (default) or chain");
+MODULE_PARM_DESC(phase, "what to run: torture (default), chain or copy");
 
 #define MAX_DEVS	8
 #define MAX_REGIONS	128
@@ -964,7 +970,7 @@ out:
  */
 static char *origin;
 module_param(origin, charp, 0444);
-MODULE_PARM_DESC(origin, "chain: the device read from (overwritten with a pattern)");
+MODULE_PARM_DESC(origin, "chain, copy: the device read from (overwritten with a pattern)");
 static char *cache;
 module_param(cache, charp, 0444);
 MODULE_PARM_DESC(cache, "chain: the device the fills write to");
@@ -988,7 +994,7 @@ module_param(max_steps, uint, 0444);
 MODULE_PARM_DESC(max_steps, "chain: most steps of one chain");
 static unsigned int finish_secs = 120;
 module_param(finish_secs, uint, 0444);
-MODULE_PARM_DESC(finish_secs, "chain: how long the chains may take to finish once the time is up");
+MODULE_PARM_DESC(finish_secs, "chain, copy: how long the chains (copies) may take to finish once the time is up");
 
 #define CHAIN_SECTORS	64	/* largest origin region: 32 KiB */
 #define CHAIN_FILLS	4	/* cache regions a step writes, at most */
@@ -1602,15 +1608,1148 @@ static void chain_run(void)
 	ktap_end();
 }
 
+/* --- the copy phase ------------------------------------------------------ */
+
+/*
+ * dmio_copy() and dmio_zero() under load and faults. threads= threads keep
+ * copies in flight on copy_clients= copy clients (one of them throttled):
+ * from a region of the origin (origin=, filled with a position-keyed
+ * pattern) to 1..8 destinations on the good=, werr= and err= devices, of
+ * 4 KiB to copy_max_kb (log-uniform, 512-byte steps), at 512-byte offsets;
+ * zero_pct of them are dmio_zero(), ignore_pct carry DMIO_COPY_IGNORE_ERROR,
+ * fault_pct write to a failing device too, read_err_pct read from the err=
+ * device, and chain_pct go on as chains: the copy's callback starts the
+ * next copy, from one of its destinations, up to max_chain times. Every
+ * destination is a run of 4 KiB chunks the copy holds until it has been
+ * checked (a link of a chain holds its source too), so what each one must
+ * hold is exact:
+ *   - a good device's bit is never set; a failing device's bit is set
+ *     whenever the source was read (or for a zeroing); read_err is set
+ *     exactly for copies from the err= device;
+ *   - a good destination of a copy that read its source and either had no
+ *     error or ignored errors holds exactly the source bytes (zeroes for a
+ *     zeroing): each is read back through dmio and compared. (Without
+ *     DMIO_COPY_IGNORE_ERROR a copy stops at its first error, so then the
+ *     other destinations may hold only a part: they are not compared.)
+ * Every accepted copy must be called back exactly once, in process context;
+ * the thread that made it checks it. Once the time is up, the copies in
+ * flight (and their chains) must finish within finish_secs, or the phase
+ * prints "N of M copies never finished" with the copies and the blocked
+ * tasks, and leaves everything in place. Then copies are started on a fresh
+ * client that is destroyed at once: every callback must have come when
+ * dmio_copy_client_destroy() returns. Then every client is flushed and
+ * destroyed.
+ *
+ * The guest arms fault injection only once the module is ready (ready=Y),
+ * then sets armed=Y (wait_armed=1): failslab fails allocations from dmio's
+ * caches and fail_page_alloc page allocations in every task, dmio's own
+ * workers too, so the module makes its clients, buffers and the records of
+ * its copies (copy_jobs of them) before, and allocates nothing after. With
+ * pressure=1 (the memory-pressure case) the guest fails every allocation
+ * from dmio's caches and every page allocation: copies must still finish,
+ * on the engine's reserves.
+ */
+static unsigned int copy_clients = 4;
+module_param(copy_clients, uint, 0444);
+MODULE_PARM_DESC(copy_clients, "copy: copy clients the threads share");
+static unsigned int copy_depth = 8;
+module_param(copy_depth, uint, 0444);
+MODULE_PARM_DESC(copy_depth, "copy: copies each thread keeps in flight");
+static unsigned int copy_max_kb = 4096;
+module_param(copy_max_kb, uint, 0444);
+MODULE_PARM_DESC(copy_max_kb, "copy: largest copy");
+static unsigned int copy_inflight_mb = 16;
+module_param(copy_inflight_mb, uint, 0444);
+MODULE_PARM_DESC(copy_inflight_mb, "copy: destination bytes each thread keeps in flight, at most");
+static unsigned int copy_area_mb = 32;
+module_param(copy_area_mb, uint, 0444);
+MODULE_PARM_DESC(copy_area_mb, "copy: the part of each destination device used");
+static unsigned int zero_pct = 15;
+module_param(zero_pct, uint, 0444);
+MODULE_PARM_DESC(zero_pct, "copy: percentage of dmio_zero()");
+static unsigned int ignore_pct = 50;
+module_param(ignore_pct, uint, 0444);
+MODULE_PARM_DESC(ignore_pct, "copy: percentage with DMIO_COPY_IGNORE_ERROR");
+static unsigned int seq_pct = 5;
+module_param(seq_pct, uint, 0444);
+MODULE_PARM_DESC(seq_pct, "copy: percentage with DMIO_COPY_WRITE_SEQ (of those without IGNORE_ERROR)");
+static unsigned int fault_pct = 25;
+module_param(fault_pct, uint, 0444);
+MODULE_PARM_DESC(fault_pct, "copy: percentage writing to a failing device too");
+static unsigned int read_err_pct = 5;
+module_param(read_err_pct, uint, 0444);
+MODULE_PARM_DESC(read_err_pct, "copy: percentage reading from the err= device");
+static unsigned int chain_pct = 20;
+module_param(chain_pct, uint, 0444);
+MODULE_PARM_DESC(chain_pct, "copy: percentage starting a chain of copies from their callbacks");
+static unsigned int max_chain = 6;
+module_param(max_chain, uint, 0444);
+MODULE_PARM_DESC(max_chain, "copy: most links a chain adds");
+static unsigned int throttle_pct = 80;
+module_param(throttle_pct, uint, 0444);
+MODULE_PARM_DESC(throttle_pct, "copy: the throttle of the second client (100: none)");
+static unsigned int copy_jobs = 16384;
+module_param(copy_jobs, uint, 0444);
+MODULE_PARM_DESC(copy_jobs, "copy: most copies made (their records are allocated at setup)");
+static bool pressure;
+module_param(pressure, bool, 0444);
+MODULE_PARM_DESC(pressure, "copy: the memory-pressure case (reported as dmio-copy-pressure)");
+static bool wait_armed;
+module_param(wait_armed, bool, 0444);
+MODULE_PARM_DESC(wait_armed, "copy: once set up (ready=Y), wait until the guest sets armed=Y");
+static bool ready;
+module_param(ready, bool, 0444);
+MODULE_PARM_DESC(ready, "copy: set up; fault injection may be armed now");
+static bool armed;
+module_param(armed, bool, 0644);
+MODULE_PARM_DESC(armed, "copy: written Y by the guest once fault injection is armed");
+
+#define COPY_CHUNK		8	/* sectors: destinations are runs of 4 KiB chunks */
+#define COPY_DESTS		DMIO_COPY_MAX_DESTS
+#define COPY_CLIENTS_MAX	16
+#define COPY_DESTROY_COPIES	16
+#define COPY_DESTROY_SECTORS	512	/* 256 KiB */
+#define COPY_SHOWN		5	/* unfinished copies shown */
+#define COPY_TASKS_SHOWN	8	/* blocked tasks shown */
+
+enum cjob_state { CJ_INFLIGHT, CJ_DONE, CJ_REFUSED };
+
+struct cdev {
+	struct dmio_bdev bd;
+	const char *path;
+	enum dev_kind kind;
+	sector_t sectors;		/* the part used */
+	unsigned long nchunks;
+	unsigned long *map;		/* chunks held by a copy */
+	spinlock_t lock;		/* of @map */
+};
+
+struct cthread;
+
+struct cjob {
+	struct list_head node;		/* in flight, then on its thread's done list */
+	struct cthread *t;		/* checks it */
+	unsigned int id;
+	unsigned int client;
+	int state;			/* enum cjob_state, under cp.lock */
+	bool zero;
+	bool cb_only;			/* dmio_copy_prepare_callback() */
+	unsigned int flags;
+	unsigned int nr;
+	struct dmio_region from;
+	int from_dev;			/* a struct cdev, or -1: the origin */
+	bool src_zero;			/* the source holds zeroes, or */
+	u64 src_base;			/* the pattern from this origin byte on */
+	unsigned int chain_left;
+	unsigned int link;		/* 0: started by a thread */
+	struct dmio_region to[COPY_DESTS];
+	unsigned char dev[COPY_DESTS];
+	unsigned long first[COPY_DESTS];	/* chunks held per destination */
+	unsigned long chunks[COPY_DESTS];	/* 0: none, or handed on */
+	int hold_dev;			/* a chain link's source chunks, or -1 */
+	unsigned long hold_first, hold_chunks;
+	int read_err, want_read_err;
+	unsigned long write_err, want_write_err;
+	size_t bytes;			/* destination bytes */
+	unsigned long started;		/* jiffies */
+};
+
+struct cthread {
+	struct task_struct *task;
+	unsigned int id;
+	spinlock_t lock;		/* of @done */
+	struct list_head done;		/* called back, to be checked */
+	wait_queue_head_t wait;
+	atomic_t pending;		/* made, not checked yet (chain links too) */
+	atomic64_t bytes;		/* their destination bytes */
+	void *buf;			/* read-back buffer */
+	struct completion exited;
+};
+
+static struct {
+	struct dmio_bdev origin;
+	sector_t origin_sectors;
+	struct cdev devs[MAX_DEVS];
+	unsigned int ndevs;
+	unsigned char good[MAX_DEVS], faulty[MAX_DEVS], errsrc[MAX_DEVS];
+	unsigned int ngood, nfaulty, nerrsrc;
+	struct dmio_copy_client *cc[COPY_CLIENTS_MAX + 1];	/* + the destroy test's */
+	unsigned int ncc;
+	struct dmio_copy_client *spare;	/* for the destroy test */
+	struct dmio_throttle throttle;
+	struct dmio_client *vclient;	/* origin fill and read-back */
+	struct cthread *threads;
+	unsigned int nthreads;
+	unsigned int max_sectors;
+	u64 seed;
+	unsigned long deadline, limit;
+	spinlock_t lock;		/* of the lists, and each copy's state */
+	struct list_head inflight;	/* accepted, not called back */
+	struct cjob *jobs;		/* every copy made; kept to the end, so a */
+	long njobs;			/* late second callback finds its copy */
+	atomic_long_t used;
+	atomic_t next_id;
+	atomic_t inside;		/* tasks inside a copy call */
+	char *lists[3];
+} cp;
+
+static struct {
+	atomic64_t made, accepted, refused, callbacks, first_callbacks, doubles;
+	atomic64_t wrong_context, slept, copies, zeroes, cb_only, chained, chains;
+	atomic64_t multi_dest, ignore, seq, faulty_copies, err_source, dests;
+	atomic64_t bytes_copied, write_err_bits, read_errs, bad_bits;
+	atomic64_t dests_verified, bytes_verified, unverified, mismatches;
+	atomic64_t verify_errors, no_room, out_of_jobs, flushes;
+} cps;
+
+static const char *copy_dev_name(int d)
+{
+	return d < 0 ? "origin" : cp.devs[d].path;
+}
+
+/* 4 KiB .. max_sectors, log-uniform, in 512-byte steps (or 4 KiB ones). */
+static unsigned int copy_size(void)
+{
+	unsigned int s = COPY_CHUNK << rnd(ilog2(cp.max_sectors / COPY_CHUNK) + 1);
+
+	s = min(s + rnd(s), cp.max_sectors);
+	if (rnd(2))
+		s = round_down(s, COPY_CHUNK);
+	return max_t(unsigned int, s, COPY_CHUNK);
+}
+
+/* Hold a run of chunks of @d for a region of @sectors; false if none. */
+static bool cdev_get(struct cdev *d, unsigned int sectors, struct dmio_region *r,
+		     unsigned long *first, unsigned long *chunks)
+{
+	unsigned long n = DIV_ROUND_UP(sectors + rnd(COPY_CHUNK), COPY_CHUNK), pos;
+
+	if (n > d->nchunks)
+		return false;
+	spin_lock(&d->lock);
+	pos = bitmap_find_next_zero_area(d->map, d->nchunks, rnd(d->nchunks), n, 0);
+	if (pos >= d->nchunks)
+		pos = bitmap_find_next_zero_area(d->map, d->nchunks, 0, n, 0);
+	if (pos < d->nchunks)
+		bitmap_set(d->map, pos, n);
+	spin_unlock(&d->lock);
+	if (pos >= d->nchunks)
+		return false;
+	*first = pos;
+	*chunks = n;
+	r->bdev = d->bd.bdev;
+	r->count = sectors;
+	r->sector = (sector_t)pos * COPY_CHUNK + rnd(n * COPY_CHUNK - sectors + 1);
+	return true;
+}
+
+static void cdev_put(int d, unsigned long first, unsigned long chunks)
+{
+	if (d < 0 || !chunks)
+		return;
+	spin_lock(&cp.devs[d].lock);
+	bitmap_clear(cp.devs[d].map, first, chunks);
+	spin_unlock(&cp.devs[d].lock);
+}
+
+static void cjob_release(struct cjob *j)
+{
+	unsigned int i;
+
+	for (i = 0; i < j->nr; i++) {
+		cdev_put(j->dev[i], j->first[i], j->chunks[i]);
+		j->chunks[i] = 0;
+	}
+	cdev_put(j->hold_dev, j->hold_first, j->hold_chunks);
+	j->hold_chunks = 0;
+}
+
+/* Read the source and, on no error or ignoring errors, wrote all of it. */
+static bool cjob_exact(const struct cjob *j)
+{
+	return !j->read_err && (!j->write_err || (j->flags & DMIO_COPY_IGNORE_ERROR));
+}
+
+/*
+ * Make a copy for thread @t: a new one (@parent NULL), or the next link of
+ * @parent's chain, from its destination @k (whose chunks it takes over).
+ * Counted as pending from here on. NULL when the devices have no room.
+ */
+static struct cjob *cjob_make(struct cthread *t, struct cjob *parent, unsigned int k)
+{
+	unsigned int i, nr, sectors, forced = COPY_DESTS;
+	struct cjob tmp = { }, *j = &tmp;
+	bool faulty = false;
+	long n;
+	int d;
+
+	j->t = t;
+	j->client = rnd(cp.ncc);
+	j->hold_dev = -1;
+	j->from_dev = -1;
+	if (parent) {
+		j->from = parent->to[k];
+		j->from_dev = parent->dev[k];
+		j->src_zero = parent->src_zero;
+		j->src_base = parent->src_base;
+		j->chain_left = parent->chain_left - 1;
+		j->link = parent->link + 1;
+		sectors = j->from.count;
+	} else {
+		sectors = copy_size();
+		j->zero = rnd(100) < zero_pct;
+		j->src_zero = j->zero;
+		if (!j->zero && cp.nerrsrc && rnd(100) < read_err_pct) {
+			j->from_dev = cp.errsrc[rnd(cp.nerrsrc)];
+			sectors = min_t(sector_t, sectors, cp.devs[j->from_dev].sectors);
+			j->from.bdev = cp.devs[j->from_dev].bd.bdev;
+			j->from.sector = rnd(cp.devs[j->from_dev].sectors - sectors + 1);
+		} else if (!j->zero) {
+			j->from.bdev = cp.origin.bdev;
+			j->from.sector = rnd(cp.origin_sectors - sectors + 1);
+			j->src_base = (u64)j->from.sector << SECTOR_SHIFT;
+		}
+		j->from.count = sectors;
+		if (rnd(100) < chain_pct && max_chain)
+			j->chain_left = 1 + rnd(max_chain);
+		faulty = cp.nfaulty && rnd(100) < fault_pct;
+	}
+	if (rnd(100) < ignore_pct)
+		j->flags |= DMIO_COPY_IGNORE_ERROR;
+	else if (rnd(100) < seq_pct)
+		j->flags |= DMIO_COPY_WRITE_SEQ;
+	nr = 1 + rnd(COPY_DESTS);
+	if (faulty)
+		forced = rnd(nr);
+	for (i = 0; i < nr; i++) {
+		if (faulty && (i == forced || !rnd(3)))
+			d = cp.faulty[rnd(cp.nfaulty)];
+		else
+			d = cp.good[rnd(cp.ngood)];
+		if (!cdev_get(&cp.devs[d], sectors, &j->to[j->nr], &j->first[j->nr],
+			      &j->chunks[j->nr]))
+			continue;
+		j->dev[j->nr++] = d;
+	}
+	if (!j->nr) {
+		atomic64_inc(&cps.no_room);
+		return NULL;
+	}
+	/* From the array made at setup: no allocation while faults are armed. */
+	n = atomic_long_inc_return(&cp.used) - 1;
+	if (n >= cp.njobs) {
+		atomic64_inc(&cps.out_of_jobs);
+		cjob_release(j);
+		return NULL;
+	}
+	j = &cp.jobs[n];
+	*j = tmp;
+	INIT_LIST_HEAD(&j->node);
+	if (parent) {
+		j->hold_dev = parent->dev[k];
+		j->hold_first = parent->first[k];
+		j->hold_chunks = parent->chunks[k];
+		parent->chunks[k] = 0;
+	}
+	j->bytes = (size_t)sectors * j->nr << SECTOR_SHIFT;
+	atomic_inc(&t->pending);
+	atomic64_add(j->bytes, &t->bytes);
+	atomic64_inc(&cps.made);
+	return j;
+}
+
+/* Not accepted, or checked: no longer pending for its thread. */
+static void cjob_unpend(struct cjob *j)
+{
+	atomic64_sub(j->bytes, &j->t->bytes);
+	/* Everything done with the copy comes before its thread sees it gone. */
+	smp_mb__before_atomic();
+	atomic_dec(&j->t->pending);
+	wake_up(&j->t->wait);
+}
+
+static void copy_done(int read_err, unsigned long write_err, void *context);
+
+/* Start copy @j (ours until then); faults are injected only in here. */
+static int cjob_start(struct cjob *j)
+{
+	struct dmio_copy_client *cc = cp.cc[j->client];
+	unsigned int i;
+	int __maybe_unused fail;
+	int state, ret = 0;
+	void *job = NULL;
+
+	j->id = atomic_inc_return(&cp.next_id);
+	j->started = jiffies;
+	j->state = CJ_INFLIGHT;
+	if (j->cb_only)
+		atomic64_inc(&cps.cb_only);
+	else if (j->zero)
+		atomic64_inc(&cps.zeroes);
+	else
+		atomic64_inc(&cps.copies);
+	if (j->link)
+		atomic64_inc(&cps.chained);
+	else if (j->chain_left)
+		atomic64_inc(&cps.chains);
+	if (j->nr > 1)
+		atomic64_inc(&cps.multi_dest);
+	if (j->flags & DMIO_COPY_IGNORE_ERROR)
+		atomic64_inc(&cps.ignore);
+	if (j->flags & DMIO_COPY_WRITE_SEQ)
+		atomic64_inc(&cps.seq);
+	for (i = 0; i < j->nr; i++)
+		if (cp.devs[j->dev[i]].kind != DEV_GOOD)
+			break;
+	if (i < j->nr)
+		atomic64_inc(&cps.faulty_copies);
+	if (j->from_dev >= 0 && cp.devs[j->from_dev].kind == DEV_ERR)
+		atomic64_inc(&cps.err_source);
+	spin_lock(&cp.lock);
+	list_add_tail(&j->node, &cp.inflight);
+	spin_unlock(&cp.lock);
+
+#ifdef CONFIG_FAULT_INJECTION
+	fail = current->make_it_fail;
+	current->make_it_fail = inject;
+#endif
+	atomic_inc(&cp.inside);
+	if (j->cb_only) {
+		job = dmio_copy_prepare_callback(cc, copy_done, j);
+		if (IS_ERR_OR_NULL(job))
+			ret = job ? PTR_ERR(job) : -ENOMEM;
+	} else if (j->zero) {
+		ret = dmio_zero(cc, j->nr, j->to, j->flags, copy_done, j);
+	} else {
+		ret = dmio_copy(cc, &j->from, j->nr, j->to, j->flags, copy_done, j);
+	}
+	atomic_dec(&cp.inside);
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = fail;
+#endif
+	if (!ret) {
+		atomic64_inc(&cps.accepted);
+		if (j->cb_only) {
+			/* Deliver what the copy would have. */
+			j->want_read_err = rnd(2);
+			j->want_write_err = rnd(2) ? get_random_u32() : 0;
+			dmio_copy_do_callback(job, j->want_read_err, j->want_write_err);
+		}
+		return 0;	/* @j may be gone already */
+	}
+	atomic64_inc(&cps.refused);
+	fail_diag("copy %u: %s of %u sectors to %u destinations refused: %d", j->id,
+		  j->cb_only ? "callback" : j->zero ? "zeroing" : "copy",
+		  (unsigned int)j->from.count, j->nr, ret);
+	spin_lock(&cp.lock);
+	state = j->state;
+	if (state == CJ_INFLIGHT) {
+		list_del_init(&j->node);
+		j->state = CJ_REFUSED;
+	}
+	spin_unlock(&cp.lock);
+	if (state != CJ_INFLIGHT) {
+		/* Refused, yet called back: its thread checks it. */
+		atomic64_inc(&cps.doubles);
+		fail_diag("copy %u: refused, yet called back", j->id);
+		return ret;
+	}
+	cjob_release(j);
+	cjob_unpend(j);
+	return ret;
+}
+
+static void cjob_queue_done(struct cjob *j)
+{
+	struct cthread *t = j->t;
+
+	spin_lock(&t->lock);
+	list_add_tail(&j->node, &t->done);
+	spin_unlock(&t->lock);
+	wake_up(&t->wait);
+}
+
+/*
+ * The next link of @j's chain, from one of its good destinations that must
+ * hold the source now; NULL when the chain ends here.
+ */
+static struct cjob *copy_next_link(struct cjob *j)
+{
+	unsigned int cand[COPY_DESTS], n = 0, i;
+
+	if (!j->chain_left || !cjob_exact(j) || !time_before(jiffies, cp.deadline))
+		return NULL;
+	for (i = 0; i < j->nr; i++)
+		if (cp.devs[j->dev[i]].kind == DEV_GOOD && j->chunks[i] &&
+		    !test_bit(i, &j->write_err))
+			cand[n++] = i;
+	return n ? cjob_make(j->t, j, cand[rnd(n)]) : NULL;
+}
+
+static void copy_done(int read_err, unsigned long write_err, void *context)
+{
+	struct cjob *j = context, *next;
+	int state;
+
+	atomic64_inc(&cps.callbacks);
+	spin_lock(&cp.lock);
+	state = j->state;
+	if (state == CJ_INFLIGHT) {
+		j->state = CJ_DONE;
+		list_del_init(&j->node);
+	}
+	spin_unlock(&cp.lock);
+	if (state != CJ_INFLIGHT) {
+		atomic64_inc(&cps.doubles);
+		fail_diag("copy %u called back %s (read_err %d, write_err %#lx)", j->id,
+			  state == CJ_REFUSED ? "after being refused" : "again",
+			  read_err, write_err);
+		return;
+	}
+	atomic64_inc(&cps.first_callbacks);
+	j->read_err = read_err;
+	j->write_err = write_err;
+	if (!in_task() || irqs_disabled() || preempt_count()) {
+		atomic64_inc(&cps.wrong_context);
+		fail_diag("copy %u called back in atomic context", j->id);
+	} else if (!rnd(16)) {
+		/* Hold the worker a while: callbacks may sleep. */
+		atomic64_inc(&cps.slept);
+		usleep_range(1000, 2000);
+	}
+	/* Made (and pending) before @j can be checked and its chunks freed. */
+	next = j->cb_only ? NULL : copy_next_link(j);
+	cjob_queue_done(j);
+	if (next)
+		cjob_start(next);	/* from the callback itself */
+}
+
+/* Region @i of @j read back: the source bytes? */
+static void cjob_verify(struct cjob *j, unsigned int i)
+{
+	struct dmio_request req = {
+		.op = DMIO_OP_READ, .client = cp.vclient,
+		.mem = { .type = DMIO_MEM_VMALLOC, .ptr.vaddr = j->t->buf },
+	};
+	unsigned long error_bits = 0, unsup_bits = 0;
+	size_t len = (size_t)j->to[i].count << SECTOR_SHIFT;
+	u64 *p = j->t->buf, want;
+	size_t w;
+	int ret;
+
+	memset(p, 0xa5, len);
+	ret = dmio_sync(&req, 1, &j->to[i], &error_bits, &unsup_bits);
+	if (ret) {
+		atomic64_inc(&cps.verify_errors);
+		fail_diag("copy %u: reading back destination %u (%s) failed: %d",
+			  j->id, i, copy_dev_name(j->dev[i]), ret);
+		return;
+	}
+	for (w = 0; w < len / 8; w++) {
+		want = j->src_zero ? 0 : pattern(cp.seed, j->src_base + 8 * w);
+		if (p[w] != want)
+			break;
+	}
+	if (w < len / 8) {
+		atomic64_inc(&cps.mismatches);
+		fail_diag("copy %u (%s, link %u, flags %#x) from %s+%llu: destination %u/%u",
+			  j->id, j->zero ? "zeroing" : j->src_zero ? "copy of zeroes" : "copy",
+			  j->link, j->flags, copy_dev_name(j->from_dev),
+			  (unsigned long long)j->from.sector, i, j->nr);
+		fail_diag("copy %u: %s+%llu (%u sectors) differs at %zu: %016llx, not %016llx",
+			  j->id, copy_dev_name(j->dev[i]), (unsigned long long)j->to[i].sector,
+			  (unsigned int)j->to[i].count, 8 * w, p[w], want);
+		return;
+	}
+	atomic64_inc(&cps.dests_verified);
+	atomic64_add(len, &cps.bytes_verified);
+}
+
+/* A copy called back: its bits, then every destination that must be right. */
+static void cjob_check(struct cjob *j)
+{
+	bool want_read_err = j->from_dev >= 0 && cp.devs[j->from_dev].kind == DEV_ERR;
+	bool exact = cjob_exact(j), bit;
+	unsigned int i;
+
+	if (j->cb_only) {
+		if (j->read_err != j->want_read_err || j->write_err != j->want_write_err) {
+			atomic64_inc(&cps.bad_bits);
+			fail_diag("copy %u: do_callback(%d, %#lx) called back with (%d, %#lx)",
+				  j->id, j->want_read_err, j->want_write_err,
+				  j->read_err, j->write_err);
+		}
+		goto out;
+	}
+	if (j->read_err)
+		atomic64_inc(&cps.read_errs);
+	atomic64_add(hweight_long(j->write_err), &cps.write_err_bits);
+	if (!!j->read_err != want_read_err || (j->zero && j->read_err) ||
+	    (j->write_err & ~GENMASK(j->nr - 1, 0))) {
+		atomic64_inc(&cps.bad_bits);
+		fail_diag("copy %u (%s from %s, %u destinations): read_err %d write_err %#lx",
+			  j->id, j->zero ? "zeroing" : "copy", copy_dev_name(j->from_dev),
+			  j->nr, j->read_err, j->write_err);
+	}
+	for (i = 0; i < j->nr; i++) {
+		bit = test_bit(i, &j->write_err);
+		if (cp.devs[j->dev[i]].kind != DEV_GOOD) {
+			/* Written whenever there was something to write. */
+			if (!bit && !j->read_err) {
+				atomic64_inc(&cps.bad_bits);
+				fail_diag("copy %u (flags %#x): %u/%u on failing %s: no bit (%#lx)",
+					  j->id, j->flags, i, j->nr, copy_dev_name(j->dev[i]),
+					  j->write_err);
+			}
+			continue;
+		}
+		if (bit) {
+			atomic64_inc(&cps.bad_bits);
+			fail_diag("copy %u (flags %#x): %u/%u on good %s failed (%d, %#lx)",
+				  j->id, j->flags, i, j->nr, copy_dev_name(j->dev[i]),
+				  j->read_err, j->write_err);
+			continue;
+		}
+		atomic64_add(j->to[i].count << SECTOR_SHIFT, &cps.bytes_copied);
+		if (exact)
+			cjob_verify(j, i);
+		else
+			atomic64_inc(&cps.unverified);
+	}
+out:
+	cjob_release(j);
+	cjob_unpend(j);
+}
+
+/* Check what is done; false if nothing was. */
+static bool cthread_check_done(struct cthread *t)
+{
+	struct cjob *j, *tmp;
+	LIST_HEAD(done);
+
+	spin_lock(&t->lock);
+	list_splice_init(&t->done, &done);
+	spin_unlock(&t->lock);
+	if (list_empty(&done))
+		return false;
+	list_for_each_entry_safe(j, tmp, &done, node) {
+		list_del_init(&j->node);
+		cjob_check(j);
+	}
+	return true;
+}
+
+/* Something to check, or nothing pending. */
+static bool cthread_woken(struct cthread *t)
+{
+	bool empty;
+
+	spin_lock(&t->lock);
+	empty = list_empty(&t->done);
+	spin_unlock(&t->lock);
+	return !empty || !atomic_read(&t->pending);
+}
+
+static int cthread_fn(void *data)
+{
+	struct cthread *t = data;
+	s64 budget = (s64)copy_inflight_mb << 20;
+	struct cjob *j;
+
+	for (;;) {
+		bool running = time_before(jiffies, cp.deadline);
+
+		if (!running && !atomic_read(&t->pending))
+			break;
+		if (time_after(jiffies, cp.limit) || kthread_should_stop())
+			break;	/* the rest never finished: leave them */
+		while (running && atomic_read(&t->pending) < copy_depth &&
+		       atomic64_read(&t->bytes) < budget) {
+			j = cjob_make(t, NULL, 0);
+			if (!j)
+				break;
+			if (!rnd(32)) {
+				/* A callback prepared and called by hand. */
+				cjob_release(j);
+				j->nr = 0;
+				j->from_dev = -1;
+				j->cb_only = true;
+			}
+			cjob_start(j);
+		}
+		if (running && !rnd(64)) {
+			dmio_copy_client_flush(cp.cc[rnd(cp.ncc)]);
+			atomic64_inc(&cps.flushes);
+		}
+		if (!cthread_check_done(t))
+			wait_event_interruptible_timeout(t->wait, cthread_woken(t), HZ / 10);
+	}
+	complete(&t->exited);
+	while (!kthread_should_stop())
+		msleep_interruptible(20);
+	return 0;
+}
+
+/* --- copy: setup, the end, and the report -------------------------------- */
+
+static int copy_add_devs(char *list, enum dev_kind kind)
+{
+	struct cdev *d;
+	char *p;
+	int ret;
+
+	while (list && (p = strsep(&list, ",")) != NULL) {
+		if (!*p)
+			continue;
+		if (cp.ndevs == MAX_DEVS)
+			return -E2BIG;
+		d = &cp.devs[cp.ndevs];
+		ret = dmio_bdev_open(p, true, &d->bd);
+		if (ret) {
+			ktap_diag("copy: cannot open %s: %d", p, ret);
+			return ret;
+		}
+		d->path = p;
+		d->kind = kind;
+		spin_lock_init(&d->lock);
+		d->sectors = min_t(sector_t, bdev_nr_sectors(d->bd.bdev),
+				   (sector_t)copy_area_mb << (20 - SECTOR_SHIFT));
+		d->nchunks = d->sectors / COPY_CHUNK;
+		d->map = bitmap_zalloc(d->nchunks + 1, GFP_KERNEL);
+		cp.ndevs++;
+		if (!d->map)
+			return -ENOMEM;
+		if (kind == DEV_GOOD)
+			cp.good[cp.ngood++] = cp.ndevs - 1;
+		else
+			cp.faulty[cp.nfaulty++] = cp.ndevs - 1;
+		if (kind == DEV_ERR)
+			cp.errsrc[cp.nerrsrc++] = cp.ndevs - 1;
+		ktap_diag("copy: %s device %s: %lu chunks of 4 KiB", kind_name[kind], p,
+			  d->nchunks);
+	}
+	return 0;
+}
+
+/* The origin holds pattern(seed, byte offset) (no faults injected yet). */
+static int copy_fill_origin(void)
+{
+	struct dmio_request req = {
+		.op = DMIO_OP_WRITE, .client = cp.vclient,
+		.mem = { .type = DMIO_MEM_VMALLOC, .ptr.vaddr = cp.threads[0].buf },
+	};
+	unsigned long error_bits = 0, unsup_bits = 0;
+	struct dmio_region where = { .bdev = cp.origin.bdev };
+	u64 *p = cp.threads[0].buf;
+	sector_t s;
+	size_t w;
+	int ret;
+
+	where.count = cp.max_sectors;
+	for (s = 0; s + where.count <= cp.origin_sectors; s += where.count) {
+		for (w = 0; w < (where.count << SECTOR_SHIFT) / 8; w++)
+			p[w] = pattern(cp.seed, ((u64)s << SECTOR_SHIFT) + 8 * w);
+		where.sector = s;
+		ret = dmio_sync(&req, 1, &where, &error_bits, &unsup_bits);
+		if (ret) {
+			ktap_diag("copy: writing the origin at %llu failed: %d",
+				  (unsigned long long)s, ret);
+			return ret;
+		}
+	}
+	cp.origin_sectors = s;
+	return 0;
+}
+
+static int copy_setup(void)
+{
+	char *params[3] = { good, werr, err };
+	struct dmio_copy_client *cc;
+	unsigned int i;
+	int ret;
+
+	spin_lock_init(&cp.lock);
+	INIT_LIST_HEAD(&cp.inflight);
+	cp.njobs = max(copy_jobs, 64U);
+	cp.jobs = kvcalloc(cp.njobs, sizeof(*cp.jobs), GFP_KERNEL);
+	if (!cp.jobs)
+		return -ENOMEM;
+	cp.max_sectors = clamp(copy_max_kb, 4U, 64U << 10) * 2;
+	cp.max_sectors = round_down(cp.max_sectors, COPY_CHUNK);
+	if (!origin || !*origin) {
+		ktap_diag("copy: origin= names the source device");
+		return -EINVAL;
+	}
+	ret = dmio_bdev_open(origin, true, &cp.origin);
+	if (ret) {
+		ktap_diag("copy: cannot open %s: %d", origin, ret);
+		return ret;
+	}
+	cp.origin_sectors = bdev_nr_sectors(cp.origin.bdev);
+	if (cp.origin_sectors < cp.max_sectors) {
+		ktap_diag("copy: %s is smaller than the largest copy", origin);
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(params); i++) {
+		cp.lists[i] = params[i] ? kstrdup(params[i], GFP_KERNEL) : NULL;
+		ret = copy_add_devs(cp.lists[i], i);
+		if (ret)
+			return ret;
+	}
+	if (!cp.ngood) {
+		ktap_diag("copy: good= names at least one destination device");
+		return -EINVAL;
+	}
+	cp.vclient = dmio_client_create(4);
+	if (IS_ERR(cp.vclient)) {
+		ret = PTR_ERR(cp.vclient);
+		cp.vclient = NULL;
+		return ret;
+	}
+	cp.throttle.throttle = throttle_pct;
+	for (cp.ncc = 0; cp.ncc < clamp(copy_clients, 1U, (unsigned int)COPY_CLIENTS_MAX);
+	     cp.ncc++) {
+		cc = dmio_copy_client_create(cp.ncc == 1 ? &cp.throttle : NULL);
+		if (IS_ERR_OR_NULL(cc)) {
+			ktap_diag("copy: dmio_copy_client_create() failed: %ld", PTR_ERR(cc));
+			return cc ? PTR_ERR(cc) : -ENOMEM;
+		}
+		cp.cc[cp.ncc] = cc;
+	}
+	/* Made now: the guest may fail every allocation of dmio's later. */
+	cp.spare = dmio_copy_client_create(NULL);
+	if (IS_ERR_OR_NULL(cp.spare)) {
+		ret = cp.spare ? PTR_ERR(cp.spare) : -ENOMEM;
+		cp.spare = NULL;
+		return ret;
+	}
+	cp.nthreads = clamp(threads, 1U, 16U);
+	cp.threads = kcalloc(cp.nthreads, sizeof(*cp.threads), GFP_KERNEL);
+	if (!cp.threads)
+		return -ENOMEM;
+	for (i = 0; i < cp.nthreads; i++) {
+		struct cthread *t = &cp.threads[i];
+
+		t->id = i;
+		spin_lock_init(&t->lock);
+		INIT_LIST_HEAD(&t->done);
+		init_waitqueue_head(&t->wait);
+		init_completion(&t->exited);
+		t->buf = vmalloc((size_t)cp.max_sectors << SECTOR_SHIFT);
+		if (!t->buf)
+			return -ENOMEM;
+	}
+	cp.seed = get_random_u64();
+	return copy_fill_origin();
+}
+
+/* The guest arms fault injection now; wait (bounded) until it says so. */
+static bool copy_wait_armed(void)
+{
+	unsigned long limit = jiffies + 120 * HZ;
+
+	WRITE_ONCE(ready, true);
+	if (!wait_armed)
+		return true;
+	ktap_diag("copy: ready; waiting for armed=Y");
+	while (!READ_ONCE(armed) && time_before(jiffies, limit))
+		msleep_interruptible(50);
+	return READ_ONCE(armed);
+}
+
+/* The copies that never finished, and every task blocked in D state. */
+static void copy_show_stuck(void)
+{
+	struct task_struct *g, *task;
+	unsigned int shown = 0, i;
+	struct cjob *j;
+
+	spin_lock(&cp.lock);
+	list_for_each_entry(j, &cp.inflight, node) {
+		if (shown++ == COPY_SHOWN)
+			break;
+		ktap_diag("copy: unfinished: copy %u on client %u, %s, link %u, flags %#x,",
+			  j->id, j->client, j->cb_only ? "callback" : j->zero ? "zeroing" : "copy",
+			  j->link, j->flags);
+		ktap_diag("copy:   %u sectors from %s+%llu, started %u ms ago, to:",
+			  (unsigned int)j->from.count, copy_dev_name(j->from_dev),
+			  (unsigned long long)j->from.sector,
+			  jiffies_to_msecs(jiffies - j->started));
+		for (i = 0; i < j->nr; i++)
+			ktap_diag("copy:   %s+%llu", copy_dev_name(j->dev[i]),
+				  (unsigned long long)j->to[i].sector);
+	}
+	spin_unlock(&cp.lock);
+	shown = 0;
+	rcu_read_lock();
+	for_each_process_thread(g, task) {
+		unsigned int state = READ_ONCE(task->__state);
+
+		if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD))
+			continue;
+		if (shown++ == COPY_TASKS_SHOWN)
+			goto out;
+		ktap_diag("copy: blocked task %s/%d:", task->comm, task_pid_nr(task));
+		sched_show_task(task);
+	}
+out:
+	rcu_read_unlock();
+}
+
+/*
+ * Copies on a fresh client, destroyed at once: dmio_copy_client_destroy()
+ * must wait for them, so every callback has come when it returns. The
+ * copies are then checked like the others (by this task: the threads are
+ * gone). Returns the copies not called back when destroy returned.
+ */
+static int copy_destroy_test(unsigned int *started)
+{
+	struct cthread *t = &cp.threads[0];
+	unsigned int i, extra = cp.ncc;
+	int missing = 0;
+	struct cjob *js[COPY_DESTROY_COPIES], *j;
+
+	*started = 0;
+	cp.cc[extra] = cp.spare;
+	cp.spare = NULL;
+	/* Only copies of the origin to good devices, of 256 KiB at most. */
+	cp.nfaulty = 0;
+	cp.nerrsrc = 0;
+	cp.max_sectors = min_t(unsigned int, cp.max_sectors, COPY_DESTROY_SECTORS);
+	cp.deadline = jiffies;	/* no chains */
+	for (i = 0; i < COPY_DESTROY_COPIES; i++) {
+		j = cjob_make(t, NULL, 0);
+		js[i] = NULL;
+		if (!j)
+			continue;
+		j->client = extra;
+		j->chain_left = 0;
+		/* Only this task checks it, below: still there after the call. */
+		if (!cjob_start(j)) {
+			js[i] = j;
+			(*started)++;
+		}
+	}
+	dmio_copy_client_destroy(cp.cc[extra]);
+	cp.cc[extra] = NULL;
+	spin_lock(&cp.lock);
+	for (i = 0; i < COPY_DESTROY_COPIES; i++)
+		if (js[i] && js[i]->state == CJ_INFLIGHT)
+			missing++;
+	spin_unlock(&cp.lock);
+	if (missing)
+		ktap_diag("copy: %d of %u copies not called back when destroy returned",
+			  missing, *started);
+	else
+		cthread_check_done(t);
+	return missing;
+}
+
+static void copy_teardown(bool stuck)
+{
+	unsigned int i;
+
+	if (stuck) {
+		/* Copies may still call back into this module: stay. */
+		__module_get(THIS_MODULE);
+		ktap_diag("copy: leaving the clients, devices and module in place");
+		return;
+	}
+	for (i = 0; i < cp.ncc; i++)
+		if (cp.cc[i])
+			dmio_copy_client_destroy(cp.cc[i]);
+	if (cp.spare)
+		dmio_copy_client_destroy(cp.spare);
+	kvfree(cp.jobs);
+	for (i = 0; cp.threads && i < cp.nthreads; i++)
+		vfree(cp.threads[i].buf);
+	kfree(cp.threads);
+	if (cp.vclient)
+		dmio_client_destroy(cp.vclient);
+	for (i = 0; i < cp.ndevs; i++) {
+		bitmap_free(cp.devs[i].map);
+		dmio_bdev_close(&cp.devs[i].bd);
+	}
+	dmio_bdev_close(&cp.origin);
+	for (i = 0; i < ARRAY_SIZE(cp.lists); i++)
+		kfree(cp.lists[i]);
+	memset(&cp, 0, sizeof(cp));
+}
+
+static void copy_report(void)
+{
+	ktap_diag("copy: accepted=%lld refused=%lld copies=%lld zeroings=%lld by_hand=%lld",
+		  atomic64_read(&cps.accepted), atomic64_read(&cps.refused),
+		  atomic64_read(&cps.copies), atomic64_read(&cps.zeroes),
+		  atomic64_read(&cps.cb_only));
+	ktap_diag("copy: chains=%lld links_from_callbacks=%lld multi_dest=%lld",
+		  atomic64_read(&cps.chains), atomic64_read(&cps.chained),
+		  atomic64_read(&cps.multi_dest));
+	ktap_diag("copy: ignore_error=%lld write_seq=%lld flushes=%lld",
+		  atomic64_read(&cps.ignore), atomic64_read(&cps.seq),
+		  atomic64_read(&cps.flushes));
+	ktap_diag("copy: no_room=%lld out_of_jobs=%lld (of %ld)",
+		  atomic64_read(&cps.no_room), atomic64_read(&cps.out_of_jobs), cp.njobs);
+	ktap_diag("copy: to_failing_devices=%lld from_failing_device=%lld",
+		  atomic64_read(&cps.faulty_copies), atomic64_read(&cps.err_source));
+	ktap_diag("copy: write_err_bits=%lld read_errs=%lld bad_bits=%lld",
+		  atomic64_read(&cps.write_err_bits), atomic64_read(&cps.read_errs),
+		  atomic64_read(&cps.bad_bits));
+	ktap_diag("copy: callbacks=%lld doubles=%lld wrong_context=%lld slept=%lld",
+		  atomic64_read(&cps.callbacks), atomic64_read(&cps.doubles),
+		  atomic64_read(&cps.wrong_context), atomic64_read(&cps.slept));
+	ktap_diag("copy: bytes_copied=%lld dests_verified=%lld bytes_verified=%lld",
+		  atomic64_read(&cps.bytes_copied), atomic64_read(&cps.dests_verified),
+		  atomic64_read(&cps.bytes_verified));
+	ktap_diag("copy: unverified=%lld mismatches=%lld verify_errors=%lld",
+		  atomic64_read(&cps.unverified), atomic64_read(&cps.mismatches),
+		  atomic64_read(&cps.verify_errors));
+}
+
+static void copy_run(void)
+{
+	unsigned long t0 = jiffies, end, destroy_ms, give_up;
+	unsigned int i, destroyed = 0, stuck_threads = 0;
+	s64 accepted, finished_n, cbs;
+	bool ok_setup, finished, ran;
+	int missing = -1, ret;
+
+	ktap_begin(pressure ? "dmio-copy-pressure" : "dmio-copy");
+	ret = copy_setup();
+	/* The threads too are made before the faults are armed. */
+	for (i = 0; !ret && i < cp.nthreads; i++) {
+		struct cthread *t = &cp.threads[i];
+
+		t->task = kthread_create(cthread_fn, t, "dmio_copy_t/%u", i);
+		if (IS_ERR(t->task)) {
+			ret = PTR_ERR(t->task);
+			t->task = NULL;
+		}
+	}
+	if (!ret)
+		hog_fill();
+	ok_setup = !ret && copy_wait_armed();
+	if (!ret && !ok_setup)
+		ktap_diag("copy: fault injection was never armed");
+	ktap_report(ok_setup ? KTAP_PASS : KTAP_FAIL, "copy_setup");
+	if (ret) {
+		for (i = 0; cp.threads && i < cp.nthreads; i++)
+			if (cp.threads[i].task)
+				kthread_stop(cp.threads[i].task);
+		hog_free();
+		copy_teardown(false);
+		ktap_end();
+		return;
+	}
+	ktap_diag("copy: %u threads, %u clients (throttle of the second: %u%%), %u s, inject=%d",
+		  cp.nthreads, cp.ncc, cp.ncc > 1 ? throttle_pct : 100, seconds, inject);
+	ktap_diag("copy: copies up to %u KiB, hogging %lu pages (%lu free)",
+		  cp.max_sectors / 2, hog_pages, nr_free_pages());
+	t0 = jiffies;
+	cp.deadline = jiffies + seconds * HZ;
+	cp.limit = cp.deadline + finish_secs * HZ;
+	for (i = 0; i < cp.nthreads; i++)
+		wake_up_process(cp.threads[i].task);
+	/*
+	 * Sleep interruptibly: a long run is no hung task. A thread stuck
+	 * inside a dmio call past the limit is left behind.
+	 */
+	give_up = cp.limit + 10 * HZ;
+	for (i = 0; i < cp.nthreads; i++)
+		while (!completion_done(&cp.threads[i].exited) && time_before(jiffies, give_up))
+			msleep_interruptible(100);
+	for (i = 0; i < cp.nthreads; i++) {
+		if (!completion_done(&cp.threads[i].exited)) {
+			stuck_threads++;
+			continue;
+		}
+		kthread_stop(cp.threads[i].task);
+		cp.threads[i].task = NULL;
+	}
+	end = jiffies;
+	hog_free();
+
+	accepted = atomic64_read(&cps.accepted);
+	finished_n = atomic64_read(&cps.first_callbacks);
+	finished = finished_n == accepted && !stuck_threads;
+	if (finished) {
+		unsigned int started;
+
+		missing = copy_destroy_test(&started);
+		ktap_diag("copy: destroy test: %u copies started on a client destroyed at once",
+			  started);
+		accepted = atomic64_read(&cps.accepted);
+		finished = atomic64_read(&cps.first_callbacks) == accepted;
+	}
+	copy_report();
+	ktap_diag("copy: phase took %u s (%u ms after the deadline to finish)",
+		  jiffies_to_msecs(end - t0) / 1000,
+		  time_after(end, cp.deadline) ? jiffies_to_msecs(end - cp.deadline) : 0);
+
+	ran = accepted && atomic64_read(&cps.copies) && atomic64_read(&cps.multi_dest) &&
+	      (!zero_pct || atomic64_read(&cps.zeroes)) &&
+	      (!chain_pct || !max_chain || atomic64_read(&cps.chained)) &&
+	      (!cp.nfaulty || !fault_pct || atomic64_read(&cps.faulty_copies)) &&
+	      (!cp.nerrsrc || !read_err_pct || atomic64_read(&cps.err_source));
+	ktap_report(ran ? KTAP_PASS : KTAP_FAIL, "copies_of_every_kind_made");
+	if (!finished) {
+		ktap_diag("copy: %lld of %lld copies never finished in %u s", accepted - finished_n,
+			  accepted, finish_secs);
+		ktap_diag("copy: %u of %u threads stuck, %d tasks inside a copy call",
+			  stuck_threads, cp.nthreads, atomic_read(&cp.inside));
+		copy_show_stuck();
+	} else {
+		ktap_diag("copy: all %lld copies finished", accepted);
+	}
+	ktap_report(finished ? KTAP_PASS : KTAP_FAIL, "copies_all_finished");
+	ktap_report(atomic64_read(&cps.doubles) ? KTAP_FAIL : KTAP_PASS,
+		    "callbacks_exactly_once");
+	ktap_report(atomic64_read(&cps.wrong_context) ? KTAP_FAIL : KTAP_PASS,
+		    "callbacks_in_process_context");
+	ktap_report(atomic64_read(&cps.refused) ? KTAP_FAIL : KTAP_PASS, "no_copy_refused");
+	ktap_report(atomic64_read(&cps.bad_bits) ? KTAP_FAIL : KTAP_PASS, "error_bits_exact");
+	if (!finished) {
+		ktap_report(KTAP_SKIP, "destinations_hold_the_source");
+		/* missing: the destroy test ran, and left copies behind. */
+		ktap_report(missing > 0 ? KTAP_FAIL : KTAP_SKIP, "destroy_waits_for_copies");
+		ktap_report(KTAP_SKIP, "copy_clients_destroyed");
+		copy_teardown(true);
+		ktap_end();
+		return;
+	}
+	ktap_report(atomic64_read(&cps.mismatches) || atomic64_read(&cps.verify_errors) ||
+		    !atomic64_read(&cps.dests_verified) ? KTAP_FAIL : KTAP_PASS,
+		    "destinations_hold_the_source");
+	ktap_report(missing ? KTAP_FAIL : KTAP_PASS, "destroy_waits_for_copies");
+	/* Flush and destroy every client; nothing may call back after. */
+	end = jiffies;
+	cbs = atomic64_read(&cps.callbacks);
+	for (i = 0; i < cp.ncc; i++) {
+		dmio_copy_client_flush(cp.cc[i]);
+		dmio_copy_client_destroy(cp.cc[i]);
+		cp.cc[i] = NULL;
+		destroyed++;
+	}
+	destroy_ms = jiffies_to_msecs(jiffies - end);
+	msleep(100);
+	ktap_diag("copy: %u clients flushed and destroyed in %lu ms", destroyed, destroy_ms);
+	ktap_report(atomic64_read(&cps.callbacks) == cbs ? KTAP_PASS : KTAP_FAIL,
+		    "copy_clients_destroyed");
+	copy_teardown(false);
+	ktap_end();
+}
+
 static int __init torture_init(void)
 {
 	if (!strcmp(phase, "chain")) {
 		chain_run();
+	} else if (!strcmp(phase, "copy")) {
+		copy_run();
 	} else if (!strcmp(phase, "torture")) {
 		torture_run();
 	} else {
 		ktap_begin("dmio-torture");
-		ktap_diag("unknown phase=%s (torture or chain)", phase);
+		ktap_diag("unknown phase=%s (torture, chain or copy)", phase);
 		ktap_report(KTAP_FAIL, "setup");
 		ktap_end();
 	}

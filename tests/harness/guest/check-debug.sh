@@ -14,9 +14,16 @@
 #     one-request reserve, with every allocation from dmio's request cache
 #     inside a dmio call failed (failslab: slub_debug=...A,dmio_io marks
 #     the cache on the kernel command line);
-#  5. module unload and kmemleak scans; every report fails the run.
-# The hung-task detector watches 3 to 5 at 30 s.
-# DEBUG_ONLY=selftest|torture|chain runs that phase only (with 1 and 5).
+#  5. the copy phase (dmio_torture.ko phase=copy): many concurrent
+#     dmio_copy()/dmio_zero() calls on several copy clients, to healthy
+#     and failing devices, chains of copies started from copy callbacks,
+#     allocations from dmio's caches and pages failed at random in every
+#     task; then the memory-pressure case (pressure=1): every allocation
+#     from dmio's caches and every page allocation failed everywhere, so
+#     copies live on nothing but the reserves;
+#  6. module unload and kmemleak scans; every report fails the run.
+# The hung-task detector watches 3 to 6 at 30 s.
+# DEBUG_ONLY=selftest|torture|chain|copy runs that phase only (with 1 and 6).
 # Results are KTAP; the host also scans the console for any checker report.
 TORTURE_SECONDS=${TORTURE_SECONDS:-60}
 CHAIN_SECONDS=${CHAIN_SECONDS:-60}
@@ -26,6 +33,15 @@ CHAIN_PARAMS=$(echo "${CHAIN_PARAMS:-}" | tr ',' ' ')
 # Percentage of allocations from dmio's request cache failed in the chain
 # phase: 100 leaves only the clients' reserves.
 CHAIN_FAILSLAB=${CHAIN_FAILSLAB:-100}
+COPY_SECONDS=${COPY_SECONDS:-60}
+COPY_PRESSURE_SECONDS=${COPY_PRESSURE_SECONDS:-20}
+# Percentage of the allocations from dmio's caches, and of all page
+# allocations, failed in every task in the copy phase; and of all page
+# allocations in its memory-pressure case.
+COPY_FAILSLAB=${COPY_FAILSLAB:-50}
+COPY_PAGE_FAIL=${COPY_PAGE_FAIL:-1}
+COPY_PRESSURE_PAGE_FAIL=${COPY_PRESSURE_PAGE_FAIL:-100}
+COPY_PARAMS=$(echo "${COPY_PARAMS:-}" | tr ',' ' ')
 DEBUG_ONLY=${DEBUG_ONLY:-}
 DBG=/sys/kernel/debug
 CFG=/sys/kernel/config/nullb
@@ -68,14 +84,16 @@ echo 30 >/proc/sys/kernel/hung_task_timeout_secs
 result $? "hung_task_detector_armed_30s"
 
 # null_blk devices with 512-byte blocks, completing from a timer so that
-# requests stay in flight a while: make_nullb512 NAME COMPLETION_NS SIZE_MB
+# requests stay in flight a while (IRQMODE 2, the default; 0 completes
+# them at once, in the submitter's context):
+# make_nullb512 NAME COMPLETION_NS SIZE_MB [IRQMODE]
 make_nullb512() {
 	d=$CFG/$1
 	mkdir "$d" || return 1
 	echo 512 >"$d/blocksize"
 	echo "$3" >"$d/size"
 	echo 1 >"$d/memory_backed"
-	echo 2 >"$d/irqmode"
+	echo "${4:-2}" >"$d/irqmode"
 	echo "$2" >"$d/completion_nsec"
 	echo 1 >"$d/power"
 	[ -b "/dev/$1" ]
@@ -235,11 +253,114 @@ chain_phase() {
 	leak_check "kmemleak_clean_after_chain"
 }
 
+# --- 5. the copy phase ---
+# copy_insmod NAME PARAMS...: load the copy phase in the background; once
+# it is set up (ready=Y) arm the faults (arm_copy_faults, set by the
+# caller), tell it (armed=Y) and wait for it. failslab fails dmio's
+# allocations in every task, so the clients must exist before.
+copy_insmod() {
+	name=$1
+	shift
+	# shellcheck disable=SC2086 # COPY_PARAMS: one word per parameter
+	insmod /dmio/dmio_torture.ko phase=copy wait_armed=1 inject=1 "$@" $COPY_PARAMS &
+	cpid=$!
+	mp=/sys/module/dmio_torture/parameters
+	while [ "$(cat $mp/ready 2>/dev/null)" != Y ] && kill -0 $cpid 2>/dev/null; do
+		sleep 1
+	done
+	if [ "$(cat $mp/ready 2>/dev/null)" = Y ]; then
+		arm_copy_faults
+		echo Y >$mp/armed
+	fi
+	wait $cpid
+	result $? "${name}_ran"
+}
+
+copy_phase() {
+	# The origin the copies read; good destinations completing from a
+	# timer, at once (irqmode 0) and bio-based (brd); nullb9 fails every
+	# bio (fail_make_request); dm-flakey over nullb10 fails every write.
+	devs=0
+	make_nullb512 nullb6 100000 32 || devs=1
+	make_nullb512 nullb7 50000 32 || devs=1
+	make_nullb512 nullb8 0 32 0 || devs=1
+	make_nullb512 nullb9 50000 16 || devs=1
+	make_nullb512 nullb10 50000 16 || devs=1
+	dmsetup create dmio-copy-flakey --noudevsync \
+		--table "0 32768 flakey /dev/nullb10 0 0 1 1 error_writes" || devs=1
+	[ -b /dev/mapper/dmio-copy-flakey ] || devs=1
+	echo 1 >/sys/block/nullb9/make-it-fail || devs=1
+	# The copy engine's job cache must be marked for failslab too.
+	marked=$(cat /sys/kernel/slab/copy_job/failslab 2>/dev/null)
+	[ "$marked" = 1 ] || { echo "# /sys/kernel/slab/copy_job/failslab: ${marked:-missing}"; devs=1; }
+	for d in /dev/nullb7 /dev/nullb8 /dev/nullb10; do
+		dd if=/dev/zero of=$d bs=1M 2>/dev/null
+	done
+	dd if=/dev/zero of=/dev/ram1 bs=1M count=32 2>/dev/null
+	sync
+	result $devs "copy_devices_made"
+
+	# failslab on dmio's caches (slub_debug=...A,dmio_*,copy_job marks
+	# them) and fail_page_alloc, in every task (dmio's workers too, where
+	# the copy engine allocates), sleeping allocations too; every bio to
+	# nullb9 fails. The module allocates nothing while they are armed.
+	arm_copy_faults() {
+		setup_fault failslab "$COPY_FAILSLAB" N
+		echo Y >$DBG/failslab/cache-filter
+		echo N >$DBG/failslab/ignore-gfp-wait
+		setup_fault fail_page_alloc "$COPY_PAGE_FAIL" N
+		echo N >$DBG/fail_page_alloc/ignore-gfp-wait
+		echo 0 >$DBG/fail_page_alloc/min-order
+		setup_fault fail_make_request 100 N
+	}
+	copy_insmod copy origin=/dev/nullb6 good=/dev/nullb7,/dev/nullb8,/dev/ram1 \
+		err=/dev/nullb9 werr=/dev/mapper/dmio-copy-flakey \
+		seconds="$COPY_SECONDS" threads=4
+	fault_counts copy failslab fail_page_alloc fail_make_request
+	echo 0 >/sys/block/nullb9/make-it-fail
+	rmmod dmio_torture
+	result $? "rmmod_dmio_torture_after_copy"
+	leak_check "kmemleak_clean_after_copy"
+
+	# Memory pressure: every allocation from dmio's caches fails, and
+	# every page allocation that does not sleep, in every task. (Failing
+	# sleeping ones too, where the engine takes its pages, also fails
+	# this shell: it could neither tell the module nor disarm.) Only good
+	# devices, and one copy client, as a device-mapper target has one
+	# kcopyd client for all its copies.
+	arm_copy_faults() {
+		setup_fault failslab 100 N
+		echo Y >$DBG/failslab/cache-filter
+		echo N >$DBG/failslab/ignore-gfp-wait
+		echo Y >$DBG/fail_page_alloc/ignore-gfp-wait
+		echo 0 >$DBG/fail_page_alloc/min-order
+		setup_fault fail_page_alloc "$COPY_PRESSURE_PAGE_FAIL" N
+	}
+	copy_insmod copy_pressure pressure=1 origin=/dev/nullb6 \
+		good=/dev/nullb7,/dev/nullb8,/dev/ram1 seconds="$COPY_PRESSURE_SECONDS" \
+		threads=2 copy_clients=1
+	fault_counts copy-pressure failslab fail_page_alloc
+	echo N >$DBG/failslab/cache-filter
+	echo Y >$DBG/failslab/ignore-gfp-wait
+	echo Y >$DBG/fail_page_alloc/ignore-gfp-wait
+	rmmod dmio_torture
+	result $? "rmmod_dmio_torture_after_copy_pressure"
+	leak_check "kmemleak_clean_after_copy_pressure"
+
+	# Give the memory back.
+	dmsetup remove --noudevsync dmio-copy-flakey
+	for d in nullb6 nullb7 nullb8 nullb9 nullb10; do
+		echo 0 >$CFG/$d/power
+		rmdir $CFG/$d
+	done
+}
+
 insmod /dmio/dmio.ko || echo "dmio-guest: insmod dmio.ko failed"
 phase_wanted torture && torture_phase
 phase_wanted chain && chain_phase
+phase_wanted copy && copy_phase
 
-# --- 5. unload and leak check ---
+# --- 6. unload and leak check ---
 rmmod dmio
 result $? "rmmod_dmio"
 ! dmesg | grep -q 'Objects remaining'
