@@ -135,7 +135,7 @@ EXTRA_FILES="$extra" \
 # The guest script reads its knobs from the kernel command line (init
 # passes unknown key=value words into the environment). slub_debug keeps
 # the full debugging (FZPU) on dmio's caches (dmio_io, the request cache,
-# and copy_job, the copy engine's) and marks them for failslab's cache
+# and dmio_copy_job, the copy engine's) and marks them for failslab's cache
 # filter (A).
 say "booting the debug kernel under QEMU (TCG);${DEBUG_ONLY:+ only the $DEBUG_ONLY phase;}" \
 	"the torture runs ${TORTURE_SECONDS}s, the chains ${CHAIN_SECONDS}s," \
@@ -145,7 +145,7 @@ start=$(date +%s)
 # chain phase: an hour in all.
 GUEST_MEM=${GUEST_MEM:-1024} BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} qemu_boot "$kout/bzImage" "$initrd" \
 	"$OUT/console.log" "brd.rd_nr=2 brd.rd_size=65536 null_blk.nr_devices=0 \
-	kmemleak=on slub_debug=FZPUA,dmio_*,copy_job TORTURE_SECONDS=$TORTURE_SECONDS \
+	kmemleak=on slub_debug=FZPUA,dmio_* TORTURE_SECONDS=$TORTURE_SECONDS \
 	CHAIN_SECONDS=$CHAIN_SECONDS CHAIN_FAILSLAB=$CHAIN_FAILSLAB \
 	COPY_SECONDS=$COPY_SECONDS COPY_PRESSURE_SECONDS=$COPY_PRESSURE_SECONDS \
 	COPY_FAILSLAB=$COPY_FAILSLAB COPY_PAGE_FAIL=$COPY_PAGE_FAIL \

@@ -291,8 +291,8 @@ copy_phase() {
 	[ -b /dev/mapper/dmio-copy-flakey ] || devs=1
 	echo 1 >/sys/block/nullb9/make-it-fail || devs=1
 	# The copy engine's job cache must be marked for failslab too.
-	marked=$(cat /sys/kernel/slab/copy_job/failslab 2>/dev/null)
-	[ "$marked" = 1 ] || { echo "# /sys/kernel/slab/copy_job/failslab: ${marked:-missing}"; devs=1; }
+	marked=$(cat /sys/kernel/slab/dmio_copy_job/failslab 2>/dev/null)
+	[ "$marked" = 1 ] || { echo "# /sys/kernel/slab/dmio_copy_job/failslab: ${marked:-missing}"; devs=1; }
 	for d in /dev/nullb7 /dev/nullb8 /dev/nullb10; do
 		dd if=/dev/zero of=$d bs=1M 2>/dev/null
 	done
@@ -300,7 +300,7 @@ copy_phase() {
 	sync
 	result $devs "copy_devices_made"
 
-	# failslab on dmio's caches (slub_debug=...A,dmio_*,copy_job marks
+	# failslab on dmio's caches (slub_debug=...A,dmio_* marks
 	# them) and fail_page_alloc, in every task (dmio's workers too, where
 	# the copy engine allocates), sleeping allocations too; every bio to
 	# nullb9 fails. The module allocates nothing while they are armed.
