@@ -35,11 +35,12 @@ typedef dmio_copy_fn kcopyd_notify_fn;
  * type gcc's -Wcast-function-type lets match any). Any other shape meets
  * dm_kcopyd_copy()'s prototype and its type check.
  */
+typedef void (dmio_kcopyd_uint_fn)(int, unsigned int, void *);
 #define dmio_kcopyd_classic_fn(fn)					\
 	__builtin_choose_expr(						\
-		__builtin_types_compatible_p(typeof(&*(fn)),		\
-			void (*)(int, unsigned int, void *)),		\
-		(dmio_copy_fn)(void (*)(void))(&*(fn)), (fn))
+		__builtin_types_compatible_p(typeof(fn), dmio_kcopyd_uint_fn) || \
+		__builtin_types_compatible_p(typeof(fn), dmio_kcopyd_uint_fn *), \
+		(dmio_copy_fn)(void (*)(void))(fn), (fn))
 
 #define kcopyd_copy(kc, from, num_dests, dests, flags, fn, context) \
 	dm_kcopyd_copy(kc, from, num_dests, dests, flags,		\

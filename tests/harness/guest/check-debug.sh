@@ -273,7 +273,17 @@ copy_insmod() {
 		echo Y >$mp/armed
 	fi
 	wait $cpid
-	result $? "${name}_ran"
+	rc=$?
+	# Disarm at once, before this shell runs anything else: with page
+	# allocations failing its own commands fault (a cat that segfaulted
+	# left failslab armed, and the next setup failed). A write may fail
+	# too while armed: try again.
+	for f in failslab fail_page_alloc fail_make_request; do
+		for try in 1 2 3 4 5 6 7 8; do
+			echo 0 >"$DBG/$f/probability" 2>/dev/null && break
+		done
+	done
+	result $rc "${name}_ran"
 }
 
 copy_phase() {
