@@ -199,9 +199,8 @@ static struct copy_piece *piece_alloc(unsigned int nr_pages, gfp_t gfp)
 /*
  * A piece for @count sectors: the reserve first (no allocation on the
  * common path), then the page allocator with light reclaim only (no
- * retries, no OOM killer). NULL
- * when both are out: a piece in flight comes back to the reserve and the
- * client's work item tries again then.
+ * retries, no OOM killer). NULL when both are out: a piece in flight comes
+ * back to the reserve and the client's work item tries again then.
  */
 static struct copy_piece *piece_get(struct dmio_copy_client *cc,
 				    sector_t count, bool zero)
@@ -213,9 +212,8 @@ static struct copy_piece *piece_get(struct dmio_copy_client *cc,
 		list_del(&piece->entry);
 		return piece;
 	}
-	piece = piece_alloc(zero ? 0 : DIV_ROUND_UP(count << SECTOR_SHIFT, PAGE_SIZE),
-			    GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN);
-	return piece;
+	return piece_alloc(zero ? 0 : DIV_ROUND_UP(count << SECTOR_SHIFT, PAGE_SIZE),
+			   GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN);
 }
 
 static void piece_put(struct dmio_copy_client *cc, struct copy_piece *piece)
@@ -426,6 +424,7 @@ static bool job_start_pieces(struct dmio_copy_job *job)
 	struct dmio_copy_client *cc = job->cc;
 	struct copy_piece *piece;
 	unsigned long wait;
+	sector_t count;
 
 	while (!job->stopped && job->next < job->total && job->in_flight < limit) {
 		wait = throttle_delay(cc->throttle);
@@ -433,14 +432,14 @@ static bool job_start_pieces(struct dmio_copy_job *job)
 			queue_delayed_work(cc->wq, &cc->throttle_wait, wait);
 			return false;
 		}
-		piece = piece_get(cc, min_t(sector_t, PIECE_SECTORS,
-					    job->total - job->next), job->zero);
+		count = min_t(sector_t, PIECE_SECTORS, job->total - job->next);
+		piece = piece_get(cc, count, job->zero);
 		if (!piece)
 			return false;
 		piece->job = job;
 		piece->offset = job->next;
-		piece->count = min_t(sector_t, PIECE_SECTORS, job->total - job->next);
-		job->next += piece->count;
+		piece->count = count;
+		job->next += count;
 		job->in_flight++;
 		piece_start(piece);
 	}
@@ -452,6 +451,7 @@ static void copy_work(struct work_struct *work)
 	struct dmio_copy_client *cc = container_of(work, struct dmio_copy_client, work);
 	struct copy_piece *piece, *next_piece;
 	struct dmio_copy_job *job, *next_job;
+	bool may_start = true;
 	LIST_HEAD(finished);
 
 	spin_lock_irq(&cc->lock);
@@ -463,16 +463,17 @@ static void copy_work(struct work_struct *work)
 		list_del(&piece->entry);
 		piece_advance(piece);
 	}
+	/*
+	 * Once a job stalls (no piece, or throttled), the jobs behind it start
+	 * nothing, so the first comes first; any of them may still have
+	 * finished its last piece.
+	 */
 	list_for_each_entry_safe(job, next_job, &cc->active, entry) {
-		if (!job_start_pieces(job))
-			break;
+		if (may_start)
+			may_start = job_start_pieces(job);
 		if (job_done(job))
 			job_complete(job);
 	}
-	/* Jobs behind a stalled one may have finished their last piece. */
-	list_for_each_entry_safe(job, next_job, &cc->active, entry)
-		if (job_done(job))
-			job_complete(job);
 }
 
 static void throttle_wait_done(struct work_struct *work)

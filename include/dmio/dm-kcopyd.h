@@ -74,11 +74,9 @@ static struct dm_kcopyd_throttle dm_kcopyd_throttle = { .throttle = 100 }; \
 module_param_named(name, dm_kcopyd_throttle.throttle, uint, 0644);	\
 MODULE_PARM_DESC(name, description)
 
-/* Count 0, 1 or 2 arguments. */
+/* Count 0, 1 or 2 arguments (DMIO_CAT is <dmio/dm-io.h>'s). */
 #define DMIO_ARGC012_(dummy, x, y, n, ...) n
 #define DMIO_ARGC012(...) DMIO_ARGC012_(dummy, ##__VA_ARGS__, 2, 1, 0)
-#define DMIO_KC_CAT_(a, b) a##b
-#define DMIO_KC_CAT(a, b) DMIO_KC_CAT_(a, b)
 
 /* 2.6.26 to 2.6.39: the client through @result; 0 or a negative errno. */
 static inline int dmio_kcopyd_create_pages(unsigned int num_pages,
@@ -95,7 +93,7 @@ static inline int dmio_kcopyd_create_pages(unsigned int num_pages,
 }
 
 #define dm_kcopyd_client_create(...) \
-	DMIO_KC_CAT(dmio_kcopyd_create_, DMIO_ARGC012(__VA_ARGS__))(__VA_ARGS__)
+	DMIO_CAT(dmio_kcopyd_create_, DMIO_ARGC012(__VA_ARGS__))(__VA_ARGS__)
 #define dmio_kcopyd_create_0() dmio_copy_client_create(NULL)
 #define dmio_kcopyd_create_1(throttle) dmio_copy_client_create(throttle)
 #define dmio_kcopyd_create_2(pages, result) dmio_kcopyd_create_pages(pages, result)

@@ -228,6 +228,24 @@ static bool guard_holds(const struct dmio_region *r, sector_t count, u64 seed)
 			 "the sector after the destination");
 }
 
+/*
+ * Every destination holds the @count sectors of @seed, and the sector after
+ * it what dev_fill() of @count + 1 sectors with @seed + 1 wrote (else
+ * @past: "destination i: @past").
+ */
+static bool dests_hold(const struct dmio_region *dests, unsigned int n,
+		       sector_t count, u64 seed, const char *past)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!dev_holds(&dests[i], count, seed, "destination") ||
+		    !ktap_expect(guard_holds(&dests[i], count, seed + 1),
+				 "destination %u: %s", i, past))
+			return false;
+	return true;
+}
+
 static struct dmio_copy_client *cc_create(struct dmio_throttle *t)
 {
 	struct dmio_copy_client *cc = dmio_copy_client_create(t);
@@ -282,13 +300,8 @@ static enum ktap_result copy_case(sector_t count, unsigned int n,
 	    !ktap_expect(!o.read_err && !o.write_err, "read_err %d, write_err %#lx",
 			 o.read_err, o.write_err))
 		goto out;
-	for (i = 0; i < n; i++) {
-		if (!dev_holds(&dests[i], count, seed, "destination") ||
-		    !ktap_expect(guard_holds(&dests[i], count, seed + 1),
-				 "destination %u: written past its end", i))
-			goto out;
-	}
-	res = KTAP_PASS;
+	if (dests_hold(dests, n, count, seed, "written past its end"))
+		res = KTAP_PASS;
 out:
 	dmio_copy_client_destroy(cc);
 	return res;
@@ -327,12 +340,8 @@ static enum ktap_result dest_counts_ignored(void)
 	    !ktap_expect(!o.read_err && !o.write_err, "read_err %d, write_err %#lx",
 			 o.read_err, o.write_err))
 		goto out;
-	for (i = 0; i < 3; i++)
-		if (!dev_holds(&dests[i], count, seed, "destination") ||
-		    !ktap_expect(guard_holds(&dests[i], count, seed + 1),
-				 "destination %u: written past the source's count", i))
-			goto out;
-	res = KTAP_PASS;
+	if (dests_hold(dests, 3, count, seed, "written past the source's count"))
+		res = KTAP_PASS;
 out:
 	dmio_copy_client_destroy(cc);
 	return res;
