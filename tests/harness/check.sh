@@ -82,46 +82,33 @@ run_steps() {
 	return $rc
 }
 
-# Prefetch: while one suite builds, boots and runs its steps (CPU bound),
-# the next suite's chroot and kernel image are made (network and disk
-# bound), at low CPU and I/O priority so the guest keeps the processor.
-# It only warms the cache: run_suite makes the same calls, which find the
-# work done or wait on its cache lock, and reports any failure itself, in
-# table order. Its output: results/SUITE/prefetch.log.
+# Prefetch: one background pass, in table order, makes every Debian and
+# Ubuntu suite's chroot and fetches its kernel image (network and disk
+# bound), at low CPU and I/O priority so builds and guests keep the
+# processors. It only warms the cache: run_suite makes the same calls,
+# which find the work done or wait on its cache lock, and reports any
+# failure itself. Its output: results/prefetch.log.
 PREFETCH_PID=
-PREFETCH_SUITE=
 prefetch_start() {
-	local suite=$1 log="$DMIO_RESULTS/$1/prefetch.log"
-	[ "${DMIO_PREFETCH:-1}" = 1 ] || return 0
-	mkdir -p "$DMIO_RESULTS/$suite"
-	say "$suite: preparing in the background ($log)"
+	local log="$DMIO_RESULTS/prefetch.log"
+	[ "${DMIO_PREFETCH:-1}" = 1 ] && [ $# -gt 0 ] || return 0
+	say "preparing $* in the background ($log)"
 	(
 		renice -n 10 -p "$BASHPID" >/dev/null 2>&1
 		ionice -c 3 -p "$BASHPID" >/dev/null 2>&1
-		chroot_ensure "$suite"
-		abi=$(chroot_kernel_abi "$suite")
-		[ -n "$abi" ] && kernel_fetch "$suite" "$abi" >/dev/null
+		for suite in "$@"; do
+			chroot_ensure "$suite"
+			abi=$(chroot_kernel_abi "$suite")
+			[ -n "$abi" ] && kernel_fetch "$suite" "$abi" >/dev/null
+		done
 	) </dev/null >"$log" 2>&1 &
 	PREFETCH_PID=$!
-	PREFETCH_SUITE=$suite
-}
-
-# Before SUITE starts: let its prefetch finish; drop an old prefetch log.
-prefetch_wait() {
-	if [ "$PREFETCH_SUITE" = "$1" ] && [ -n "$PREFETCH_PID" ]; then
-		wait "$PREFETCH_PID" || say "$1: background preparation failed; retrying in order"
-		PREFETCH_PID=
-		PREFETCH_SUITE=
-	else
-		rm -f "$DMIO_RESULTS/$1/prefetch.log"
-	fi
 }
 
 run_suite() {
-	local suite=$1 next=${2:-} start abi kdest built rc=0
+	local suite=$1 start abi kdest built rc=0
 	local out="$DMIO_RESULTS/$suite"
 	mkdir -p "$out"
-	prefetch_wait "$suite"
 	start=$(date +%s)
 	find "$out" -maxdepth 1 -name '*.log' ! -name prefetch.log -delete
 
@@ -144,7 +131,6 @@ run_suite() {
 	fi
 	kdest=$(kernel_fetch "$suite" "$abi") ||
 		{ record "$suite" "$abi" boot fail 0 0 0 "$start" "no kernel image"; return 1; }
-	[ -z "$next" ] || prefetch_start "$next"
 	say "$suite: booting $abi under QEMU (TCG)"
 	boot_guest "$abi" "$kdest" "$built" \
 		"$DMIO_TOP/tests/harness/guest/check.sh" "$out/console.log"
@@ -158,7 +144,7 @@ record() {
 	local suite=$1 abi=$2 step=$3 result=$4 passed=$5 failed=$6 skipped=$7 start=$8 note=$9
 	printf '%-9s %-24s %-14s %-6s %6s %6s %7s %6ss  %s\n' "$suite" "$abi" "$step" \
 		"$result" "$passed" "$failed" "$skipped" "$(($(date +%s) - start))" "$note" \
-		>>"$DMIO_RESULTS/summary.txt"
+		>>"$DMIO_RESULTS/.rows/${JOB_INDEX:-000}"
 }
 
 # Checks that need no kernel: the house rules of the tree.
@@ -184,29 +170,131 @@ static_checks() {
 	return $status
 }
 
+# --- Running the rows side by side ------------------------------------------
+#
+# The static checks, each suite and each RHEL release are jobs, run
+# DMIO_JOBS at a time (default: one per CPU). Most of a job keeps one CPU
+# busy (a compiler, a guest's busy vCPU, a packaging tool), so two jobs on
+# two CPUs take little more than one. The table keeps its order whatever
+# order jobs finish in: each job writes its rows to results/.rows/INDEX.
+# A RHEL release builds in an overlay of a Debian or Ubuntu chroot, which
+# must not change under a mounted overlay: it waits for that suite's job.
+
+# The jobs of this run, in table order: "static", suites, "rhel-X.Y", or
+# "enterprise" alone when there are no RHEL trees (its row says why).
+job_list() {
+	local item rel
+	echo static
+	for item in $(matrix_suites); do
+		case $item in
+		enterprise)
+			if [ -n "${DMIO_KERNELS_DIR:-}" ] && [ -n "$(ent_releases)" ]; then
+				for rel in $(ent_releases); do echo "rhel-$rel"; done
+			else
+				echo enterprise
+			fi
+			;;
+		*) echo "$item" ;;
+		esac
+	done
+}
+
+# The job that must finish before JOB starts (none: empty).
+job_needs() {
+	case $1 in
+	rhel-*) ent_field "${1#rhel-}" suite 2>/dev/null ;;
+	esac
+}
+
+job_run() {
+	case $1 in
+	static) static_checks ;;
+	enterprise) run_enterprise_tier ;;
+	rhel-*) run_enterprise "$1" ;;
+	*) run_suite "$1" ;;
+	esac
+}
+
+# Start JOB (table position INDEX) in the background; its exit status
+# lands in results/.jobs/JOB.
+job_start() {
+	local job=$1 index=$2
+	(
+		local status start
+		JOB_INDEX=$(printf '%03d' "$index")
+		start=$(date +%s)
+		# Its own subshell: a helper that exits (die) ends the job
+		# only, which then still reports.
+		(job_run "$job")
+		status=$?
+		if [ $status -ne 0 ] && [ ! -s "$DMIO_RESULTS/.rows/$JOB_INDEX" ]; then
+			record "$job" - "$job" fail 0 0 0 "$start" \
+				"stopped with $status before its first row: see the messages above"
+		fi
+		echo $status >"$DMIO_RESULTS/.jobs/$job.tmp"
+		mv "$DMIO_RESULTS/.jobs/$job.tmp" "$DMIO_RESULTS/.jobs/$job"
+	) </dev/null &
+}
+
+job_done() { [ -f "$DMIO_RESULTS/.jobs/$1" ]; }
+
+# Run every job, at most $1 at a time, each once its predecessor is done.
+# A predecessor that is not in this run counts as done.
+run_jobs() {
+	local max=$1 jobs=() queued=() i job need running started
+	mapfile -t jobs < <(job_list)
+	queued=("${!jobs[@]}")
+	running=0
+	while [ ${#queued[@]} -gt 0 ] || [ $running -gt 0 ]; do
+		running=0
+		for i in "${!jobs[@]}"; do
+			[ -f "$DMIO_RESULTS/.jobs/${jobs[$i]}.started" ] &&
+				! job_done "${jobs[$i]}" && running=$((running + 1))
+		done
+		started=0
+		if [ $running -lt "$max" ]; then
+			for i in "${!queued[@]}"; do
+				job=${jobs[${queued[$i]}]}
+				need=$(job_needs "$job")
+				if [ -n "$need" ] && [[ " ${jobs[*]} " == *" $need "* ]] &&
+				   ! job_done "$need"; then
+					continue
+				fi
+				touch "$DMIO_RESULTS/.jobs/$job.started"
+				job_start "$job" "${queued[$i]}"
+				unset "queued[$i]"
+				started=1
+				break
+			done
+		fi
+		[ $started = 1 ] || sleep 1
+	done
+	wait
+}
+
 main() {
-	local suite next rc=0 t0 i suites
+	local rc=0 t0 job jobs suites=()
 	need_root
 	ensure_host_tools
 	mkdir -p "$DMIO_RESULTS"
+	rm -rf "$DMIO_RESULTS/.rows" "$DMIO_RESULTS/.jobs"
+	mkdir -p "$DMIO_RESULTS/.rows" "$DMIO_RESULTS/.jobs"
+	jobs=${DMIO_JOBS:-$(nproc)}
+	[ "$jobs" -ge 1 ] 2>/dev/null || die "DMIO_JOBS must be a number of jobs, not '$jobs'"
+	t0=$(date +%s)
+	for job in $(job_list); do
+		case $job in static|enterprise|rhel-*) ;; *) suites+=("$job") ;; esac
+	done
+	prefetch_start "${suites[@]}"
+	say "running $(job_list | wc -l) jobs, $jobs at a time (DMIO_JOBS)"
+	run_jobs "$jobs"
+	[ -z "$PREFETCH_PID" ] || wait "$PREFETCH_PID"
+	for job in $(job_list); do
+		[ "$(cat "$DMIO_RESULTS/.jobs/$job" 2>/dev/null)" = 0 ] || rc=1
+	done
 	printf '%-9s %-24s %-14s %-6s %6s %6s %7s %7s  %s\n' suite kernel step result \
 		passed failed skipped time note >"$DMIO_RESULTS/summary.txt"
-	t0=$(date +%s)
-	static_checks || rc=1
-	suites=($(matrix_suites))
-	for i in "${!suites[@]}"; do
-		suite=${suites[$i]}
-		next=${suites[$((i + 1))]:-}
-		# Only a Debian or Ubuntu suite has a chroot and image to prefetch.
-		case $next in enterprise|rhel-*) next= ;; esac
-		case $suite in
-		enterprise) run_enterprise_tier || rc=1 ;;
-		rhel-*) run_enterprise "$suite" || rc=1 ;;
-		*) run_suite "$suite" "$next" || rc=1 ;;
-		esac
-	done
-	# A suite that stopped early leaves its successor's prefetch running.
-	[ -z "$PREFETCH_PID" ] || wait "$PREFETCH_PID"
+	cat "$DMIO_RESULTS"/.rows/* >>"$DMIO_RESULTS/summary.txt" 2>/dev/null
 	echo
 	echo "dmio kernel matrix ($(($(date +%s) - t0)) s; logs in $DMIO_RESULTS):"
 	cat "$DMIO_RESULTS/summary.txt"

@@ -634,6 +634,13 @@ boot_guest() {
 # Build the dmio-dkms .deb (make deb) once per content of the tree and echo
 # its path; a later call with the same sources reuses it.
 pkg_deb() {
+	# Suites' dkms steps and the deb step run side by side: one builds,
+	# the others wait and reuse its package.
+	mkdir -p "$DMIO_TOP/.build"
+	( flock 9 && pkg_deb_unlocked ) 9>"$DMIO_TOP/.build/pkg-deb.lock"
+}
+
+pkg_deb_unlocked() {
 	local out="$DMIO_TOP/.build/pkg" key deb
 	key=$(tar -C "$DMIO_TOP" --exclude=./.git --exclude=./.build \
 		--exclude=./results --exclude='*.ko' --exclude='*.o' \
