@@ -238,58 +238,58 @@ job_start() {
 
 job_done() { [ -f "$DMIO_RESULTS/.jobs/$1" ]; }
 
-# Run every job, at most $1 at a time, each once its predecessor is done.
+# Run JOBS..., at most MAX at a time, each once its predecessor is done.
 # A predecessor that is not in this run counts as done.
+# Usage: run_jobs MAX JOB...
 run_jobs() {
-	local max=$1 jobs=() queued=() i job need running started
-	mapfile -t jobs < <(job_list)
+	local max=$1
+	shift
+	local jobs=("$@") queued=() started=() i job need running
 	queued=("${!jobs[@]}")
-	running=0
-	while [ ${#queued[@]} -gt 0 ] || [ $running -gt 0 ]; do
+	while :; do
 		running=0
-		for i in "${!jobs[@]}"; do
-			[ -f "$DMIO_RESULTS/.jobs/${jobs[$i]}.started" ] &&
-				! job_done "${jobs[$i]}" && running=$((running + 1))
+		for job in "${started[@]}"; do
+			job_done "$job" || running=$((running + 1))
 		done
-		started=0
+		[ ${#queued[@]} -gt 0 ] || [ $running -gt 0 ] || break
+		job=
 		if [ $running -lt "$max" ]; then
 			for i in "${!queued[@]}"; do
+				need=$(job_needs "${jobs[${queued[$i]}]}")
+				[ -n "$need" ] && [[ " ${jobs[*]} " == *" $need "* ]] &&
+					! job_done "$need" && continue
 				job=${jobs[${queued[$i]}]}
-				need=$(job_needs "$job")
-				if [ -n "$need" ] && [[ " ${jobs[*]} " == *" $need "* ]] &&
-				   ! job_done "$need"; then
-					continue
-				fi
-				touch "$DMIO_RESULTS/.jobs/$job.started"
 				job_start "$job" "${queued[$i]}"
+				started+=("$job")
 				unset "queued[$i]"
-				started=1
 				break
 			done
 		fi
-		[ $started = 1 ] || sleep 1
+		[ -n "$job" ] || sleep 1
 	done
 	wait
 }
 
 main() {
-	local rc=0 t0 job jobs suites=()
+	local rc=0 t0 job max_jobs jobs=() suites=()
 	need_root
 	ensure_host_tools
 	mkdir -p "$DMIO_RESULTS"
 	rm -rf "$DMIO_RESULTS/.rows" "$DMIO_RESULTS/.jobs"
 	mkdir -p "$DMIO_RESULTS/.rows" "$DMIO_RESULTS/.jobs"
-	jobs=${DMIO_JOBS:-$(nproc)}
-	[ "$jobs" -ge 1 ] 2>/dev/null || die "DMIO_JOBS must be a number of jobs, not '$jobs'"
+	max_jobs=${DMIO_JOBS:-$(nproc)}
+	[ "$max_jobs" -ge 1 ] 2>/dev/null ||
+		die "DMIO_JOBS must be a number of jobs, not '$max_jobs'"
 	t0=$(date +%s)
-	for job in $(job_list); do
+	mapfile -t jobs < <(job_list)
+	for job in "${jobs[@]}"; do
 		case $job in static|enterprise|rhel-*) ;; *) suites+=("$job") ;; esac
 	done
 	prefetch_start "${suites[@]}"
-	say "running $(job_list | wc -l) jobs, $jobs at a time (DMIO_JOBS)"
-	run_jobs "$jobs"
+	say "running ${#jobs[@]} jobs, $max_jobs at a time (DMIO_JOBS)"
+	run_jobs "$max_jobs" "${jobs[@]}"
 	[ -z "$PREFETCH_PID" ] || wait "$PREFETCH_PID"
-	for job in $(job_list); do
+	for job in "${jobs[@]}"; do
 		[ "$(cat "$DMIO_RESULTS/.jobs/$job" 2>/dev/null)" = 0 ] || rc=1
 	done
 	printf '%-9s %-24s %-14s %-6s %6s %6s %7s %7s  %s\n' suite kernel step result \

@@ -635,9 +635,8 @@ boot_guest() {
 # its path; a later call with the same sources reuses it.
 pkg_deb() {
 	# Suites' dkms steps and the deb step run side by side: one builds,
-	# the others wait and reuse its package.
-	mkdir -p "$DMIO_TOP/.build"
-	( flock 9 && pkg_deb_unlocked ) 9>"$DMIO_TOP/.build/pkg-deb.lock"
+	# the others wait and reuse its package (a lock per work tree).
+	cache_locked "pkg-deb-$(tree_tag)" pkg_deb_unlocked
 }
 
 pkg_deb_unlocked() {
